@@ -1,3 +1,5 @@
 #!/usr/bin/env node
-// Thin launcher so `npx mailtrace` works; the CLI itself is TypeScript run by Node's type stripping (Node >= 22.18).
-import '../src/cli/main.ts';
+// Launcher for `npx mailtrace`: the CLI is TypeScript that Node (>= 22.18) runs by type stripping.
+import { main } from '../src/cli/main.ts';
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,153 @@
+// Writes events to several sinks at once. An event is settled only when every sink that still owes it has
+// acknowledged (or deliberately dropped) it; a sink that failed it keeps owing it, and only that sink sees it
+// again, so a healthy sink is not handed duplicates because another one is down.
+
+import type { Sink, SinkAck, SinkEvent, SinkHealth } from './types.ts';
+
+export interface PendingDelivery {
+  event: SinkEvent;
+  /** Names of the sinks that have not settled this event yet. */
+  sinks: readonly string[];
+}
+
+export interface FanoutFailure {
+  sink: string;
+  key: string;
+  reason: string;
+}
+
+export interface FanoutOutcome {
+  /** Keys that no sink owes any more. */
+  settled: string[];
+  /** Keys that some sink failed with a retryable error, with the sinks that still owe them. */
+  remaining: Map<string, string[]>;
+  /** Retryable failures (the event stays owed). */
+  failed: FanoutFailure[];
+  /** Deliberate drops and non-retryable rejections: settled, but counted with their reason. */
+  dropped: FanoutFailure[];
+}
+
+/**
+ * Sends each event to the sinks that owe it (all sinks in parallel, one batch per sink). A sink named in a
+ * delivery but not configured any more is treated as settled: nobody is left to deliver to.
+ */
+export async function deliver(
+  sinks: readonly Sink[],
+  deliveries: readonly PendingDelivery[],
+): Promise<FanoutOutcome> {
+  const owed = new Map<string, Set<string>>();
+  for (const d of deliveries) owed.set(d.event.key, new Set(d.sinks.filter((s) => sinks.some((k) => k.name === s))));
+  const failed: FanoutFailure[] = [];
+  const dropped: FanoutFailure[] = [];
+  await Promise.all(
+    sinks.map(async (sink) => {
+      const batch = deliveries.filter((d) => owed.get(d.event.key)?.has(sink.name)).map((d) => d.event);
+      if (batch.length === 0) return;
+      const ack = await safeWrite(sink, batch);
+      const answered = new Set<string>();
+      for (const key of ack.acknowledged) {
+        answered.add(key);
+        owed.get(key)?.delete(sink.name);
+      }
+      for (const drop of ack.dropped) {
+        answered.add(drop.key);
+        owed.get(drop.key)?.delete(sink.name);
+        dropped.push({ sink: sink.name, key: drop.key, reason: drop.reason });
+      }
+      for (const failure of ack.failed) {
+        answered.add(failure.key);
+        if (failure.retryable) {
+          failed.push({ sink: sink.name, key: failure.key, reason: failure.reason });
+        } else {
+          // Sending it again cannot help: count it as dropped with the sink's reason rather than wedge the window.
+          owed.get(failure.key)?.delete(sink.name);
+          dropped.push({ sink: sink.name, key: failure.key, reason: `rejected: ${failure.reason}` });
+        }
+      }
+      for (const event of batch) {
+        if (!answered.has(event.key)) {
+          failed.push({ sink: sink.name, key: event.key, reason: 'the sink did not answer for this event' });
+        }
+      }
+    }),
+  );
+  const settled: string[] = [];
+  const remaining = new Map<string, string[]>();
+  for (const [key, owing] of owed) {
+    if (owing.size === 0) settled.push(key);
+    else remaining.set(key, [...owing]);
+  }
+  return { settled, remaining, failed, dropped };
+}
+
+async function safeWrite(sink: Sink, batch: SinkEvent[]): Promise<SinkAck> {
+  try {
+    return await sink.write(batch);
+  } catch (error) {
+    const reason = `sink ${sink.name} threw: ${(error as Error)?.message ?? String(error)}`;
+    return { acknowledged: [], failed: batch.map((e) => ({ key: e.key, reason, retryable: true })), dropped: [] };
+  }
+}
+
+/** Several sinks behind the Sink interface: an event is acknowledged only when every sink acknowledged it. */
+export class FanoutSink implements Sink {
+  readonly name: string;
+  readonly sinks: readonly Sink[];
+
+  constructor(sinks: readonly Sink[], name = 'fanout') {
+    const names = new Set<string>();
+    for (const sink of sinks) {
+      if (names.has(sink.name)) throw new Error(`two sinks are named ${JSON.stringify(sink.name)}: names must be unique`);
+      names.add(sink.name);
+    }
+    this.sinks = sinks;
+    this.name = name;
+  }
+
+  async write(batch: readonly SinkEvent[]): Promise<SinkAck> {
+    const names = this.sinks.map((s) => s.name);
+    const outcome = await deliver(
+      this.sinks,
+      batch.map((event) => ({ event, sinks: names })),
+    );
+    const failedByKey = new Map<string, string>();
+    for (const f of outcome.failed) failedByKey.set(f.key, `${f.sink}: ${f.reason}`);
+    const droppedByKey = new Map<string, string>();
+    for (const d of outcome.dropped) droppedByKey.set(d.key, `${d.sink}: ${d.reason}`);
+    const ack: SinkAck = { acknowledged: [], failed: [], dropped: [] };
+    for (const event of batch) {
+      const failure = failedByKey.get(event.key);
+      const drop = droppedByKey.get(event.key);
+      if (failure !== undefined) ack.failed.push({ key: event.key, reason: failure, retryable: true });
+      else if (drop !== undefined) ack.dropped.push({ key: event.key, reason: drop });
+      else ack.acknowledged.push(event.key);
+    }
+    return ack;
+  }
+
+  async flush(): Promise<void> {
+    await Promise.all(this.sinks.map((s) => s.flush()));
+  }
+
+  async close(): Promise<void> {
+    const results = await Promise.allSettled(this.sinks.map((s) => s.close()));
+    const failure = results.find((r) => r.status === 'rejected');
+    if (failure) throw (failure as PromiseRejectedResult).reason;
+  }
+
+  async healthcheck(): Promise<SinkHealth> {
+    const checks = await Promise.all(
+      this.sinks.map(async (s) => {
+        try {
+          return { name: s.name, ...(await s.healthcheck()) };
+        } catch (error) {
+          return { name: s.name, ok: false, detail: (error as Error).message };
+        }
+      }),
+    );
+    return {
+      ok: checks.every((c) => c.ok),
+      detail: checks.map((c) => `${c.name}: ${c.ok ? 'ok' : 'failing'} (${c.detail})`).join('; '),
+    };
+  }
+}
