@@ -25,6 +25,8 @@ export interface Command {
   /** Extra help lines describing the options. */
   optionHelp: string[];
   allowPositionals?: boolean;
+  /** The command parses its own arguments: everything after its name arrives as positionals. */
+  passThrough?: boolean;
   /** Returns output for the output layer, or undefined when the command printed what it had to (e.g. a daemon). */
   run(args: ParsedArgs, context: CommandContext): Promise<CommandOutput | undefined>;
 }

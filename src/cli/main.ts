@@ -46,6 +46,14 @@ export function commandHelp(command: Command): string {
 }
 
 async function runCommand(command: Command, argv: string[], context: CommandContext): Promise<number> {
+  if (command.passThrough) {
+    if (argv.includes('--help') || argv.includes('-h')) {
+      process.stdout.write(`${commandHelp(command)}\n`);
+      return EXIT.ok;
+    }
+    await command.run({ values: {}, positionals: argv }, context);
+    return EXIT.ok;
+  }
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({

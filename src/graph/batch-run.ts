@@ -35,6 +35,11 @@ export class BatchRun {
   #reserved: { unit: EntryUnit; releases: (() => void)[] } | undefined;
   #reserving = false;
   #batchesInFlight = 0;
+  /**
+   * Mailboxes that answered 429/503 with a Retry-After, until when. Outlook throttles per app and mailbox, so the
+   * mailbox's other items wait too: sending them earlier only extends the throttling.
+   */
+  readonly #mailboxPausedUntil = new Map<string, number>();
   #inputDone = false;
   #failure: { error: unknown } | undefined;
   #finished = false;
@@ -182,12 +187,15 @@ export class BatchRun {
 
   async #waitForChange(): Promise<void> {
     const wake = this.#changed();
-    const earliest = this.#delayed.reduce((min, d) => Math.min(min, d.readyAtMs), Number.POSITIVE_INFINITY);
+    const nowMs = this.#clock.now();
+    let earliest = this.#delayed.reduce((min, d) => Math.min(min, d.readyAtMs), Number.POSITIVE_INFINITY);
+    for (const [mailbox, until] of this.#mailboxPausedUntil) {
+      if (until <= nowMs) this.#mailboxPausedUntil.delete(mailbox);
+      else earliest = Math.min(earliest, until);
+    }
     if (earliest === Number.POSITIVE_INFINITY) return wake;
     const timer = new AbortController();
-    const sleeping = this.#clock
-      .sleep(Math.max(0, earliest - this.#clock.now()), timer.signal)
-      .catch(() => {});
+    const sleeping = this.#clock.sleep(Math.max(0, earliest - nowMs), timer.signal).catch(() => {});
     try {
       await Promise.race([wake, sleeping]);
     } finally {
@@ -228,8 +236,10 @@ export class BatchRun {
       size += this.#reserved.unit.entries.length;
       this.#reserved = undefined;
     }
+    const nowMs = this.#clock.now();
     const consider = (unit: EntryUnit, from: Set<EntryUnit> | 'ready'): boolean => {
       if (size + unit.entries.length > MAX_BATCH_SIZE) return size < MAX_BATCH_SIZE;
+      if (this.#isPaused(unit, nowMs)) return true;
       const permits = this.#tryPermits(unit);
       if (!permits) return true;
       if (from === 'ready') this.#deps.take(unit);
@@ -243,6 +253,13 @@ export class BatchRun {
     if (size < MAX_BATCH_SIZE)
       for (const unit of this.#deps.readyUnits()) if (!consider(unit, 'ready')) break;
     return units.length > 0 ? { units, releases } : undefined;
+  }
+
+  #isPaused(unit: EntryUnit, nowMs: number): boolean {
+    if (this.#mailboxPausedUntil.size === 0) return false;
+    return unit.entries.some(
+      (entry) => entry.mailbox !== undefined && (this.#mailboxPausedUntil.get(entry.mailbox) ?? 0) > nowMs,
+    );
   }
 
   #tryPermits(unit: EntryUnit): (() => void)[] | undefined {
@@ -259,7 +276,7 @@ export class BatchRun {
     // With tryAcquire, in-flight batches will free permits and wake us; without it, this is the only way in.
     if (limiter.tryAcquire ? this.#batchesInFlight > 0 : this.#batchesInFlight >= this.#concurrency) return;
     const head = this.#retryReady.values().next().value ?? this.#deps.readyUnits().next().value;
-    if (!head) return;
+    if (!head || this.#isPaused(head, this.#clock.now())) return;
     if (this.#retryReady.has(head)) this.#retryReady.delete(head);
     else this.#deps.take(head);
     this.#reserving = true;
@@ -342,6 +359,11 @@ export class BatchRun {
       }
       retrying.add(entry);
       readyAtMs = Math.max(readyAtMs, nowMs + delayMs);
+      if (entry.mailbox !== undefined && error.retryAfterMs !== undefined) {
+        const until = nowMs + error.retryAfterMs;
+        const paused = this.#mailboxPausedUntil.get(entry.mailbox) ?? 0;
+        if (until > paused) this.#mailboxPausedUntil.set(entry.mailbox, until);
+      }
     }
     if (retrying.size === 0) return;
     for (const retryUnit of unit.split(retrying)) this.#delayed.push({ unit: retryUnit, readyAtMs });

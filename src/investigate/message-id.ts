@@ -4,7 +4,6 @@
 // responder would read "not found" as "nobody received it".
 import { readFile } from 'node:fs/promises';
 
-
 /** RFC 5322 §3.6.4 caps a header line at 998 characters; no real Message-ID comes close. */
 export const MAX_MESSAGE_ID_LENGTH = 998;
 
@@ -54,7 +53,10 @@ export function parseMessageId(input: string, where?: string): string {
   if (WHITESPACE.test(trimmed)) fail('it contains a space');
   const opens = trimmed.startsWith('<');
   const closes = trimmed.endsWith('>');
-  if (opens !== closes) fail(opens ? "it starts with '<' but does not end with '>'" : "it ends with '>' but does not start with '<'");
+  if (opens !== closes)
+    fail(
+      opens ? "it starts with '<' but does not end with '>'" : "it ends with '>' but does not start with '<'",
+    );
   const inner = opens ? trimmed.slice(1, -1) : trimmed;
   if (inner.includes('<') || inner.includes('>')) fail("it contains '<' or '>' inside the id");
   const canonical = `<${inner}>`;

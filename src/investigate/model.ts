@@ -148,8 +148,10 @@ export function outcomeProblems(mailboxes: readonly MailboxOutcome[]): string[] 
     const who = m.mailbox.address;
     if (seen.has(key)) problems.push(`${who} is listed more than once`);
     seen.add(key);
-    if (m.outcome === 'notSearched' && m.reason === undefined) problems.push(`${who} is notSearched without a reason`);
-    if (m.outcome !== 'notSearched' && m.reason !== undefined) problems.push(`${who} is ${m.outcome} with a reason`);
+    if (m.outcome === 'notSearched' && m.reason === undefined)
+      problems.push(`${who} is notSearched without a reason`);
+    if (m.outcome !== 'notSearched' && m.reason !== undefined)
+      problems.push(`${who} is ${m.outcome} with a reason`);
     if (m.outcome === 'found' && m.copies.length === 0) problems.push(`${who} is found without a copy`);
     if (m.outcome !== 'found' && m.copies.length > 0) problems.push(`${who} is ${m.outcome} but has copies`);
   }

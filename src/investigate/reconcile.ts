@@ -8,7 +8,9 @@ export interface ReconcileInput {
   /** The recipient's trace status (v1.0 camelCase or beta PascalCase), undefined when trace has no row. */
   traceStatus: string | undefined;
   /** The mailbox side; undefined when the recipient was not in the searched scope (trace-only rows). */
-  mailbox: Pick<MailboxOutcome, 'outcome' | 'reason' | 'detail' | 'requestId' | 'copies' | 'mailbox'> | undefined;
+  mailbox:
+    | Pick<MailboxOutcome, 'outcome' | 'reason' | 'detail' | 'requestId' | 'copies' | 'mailbox'>
+    | undefined;
 }
 
 const ARROW = '→';
@@ -77,6 +79,9 @@ function isJunk(copy: Copy): boolean {
 }
 
 function folderWords(copy: Copy): string {
+  // "Deletions" alone means nothing to most readers; say it is the hidden Recoverable Items store.
+  if (copy.wellKnownName === 'recoverableitemsdeletions')
+    return `Recoverable Items (${copy.folderName ?? 'Deletions'})`;
   return copy.folderName ?? 'an unresolved folder';
 }
 
@@ -91,7 +96,8 @@ const REASON_WORDS: Record<NotSearchedReason, string> = {
 
 function reasonWords(mailbox: NonNullable<ReconcileInput['mailbox']>): string {
   const reason = mailbox.reason ?? 'error';
-  if (reason === 'noMailbox' && mailbox.mailbox.kind === 'guest') return 'guest account (no mailbox in this tenant)';
+  if (reason === 'noMailbox' && mailbox.mailbox.kind === 'guest')
+    return 'guest account (no mailbox in this tenant)';
   if (reason === 'error') {
     const what = mailbox.detail === undefined ? 'error' : `error (${mailbox.detail})`;
     return mailbox.requestId === undefined ? what : `${what}, request-id ${mailbox.requestId}`;

@@ -2,7 +2,7 @@
 // mailbox's folders and the same under Recoverable Items (which `/messages` does not reach), each with a minimal
 // $select; and the folder lookup that turns a parentFolderId into a name.
 import type { BatchItem } from '../graph/batch.ts';
-import { buildQuery, eqFilter, encodeQueryValue } from '../graph/odata.ts';
+import { buildQuery, encodeQueryValue, eqFilter } from '../graph/odata.ts';
 import type { Copy } from './model.ts';
 
 export const MESSAGE_SELECT = 'id,internetMessageId,subject,from,receivedDateTime,parentFolderId,isRead';

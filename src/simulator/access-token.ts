@@ -79,17 +79,21 @@ export function validateAccessToken(
   let claims: Record<string, unknown>;
   try {
     const jwt = decodeJwt(token);
-    if (jwt.header.alg !== 'RS256' || !verifyJwtSignature(jwt, key.publicKey)) return { ok: false, reason: 'invalid' };
+    if (jwt.header.alg !== 'RS256' || !verifyJwtSignature(jwt, key.publicKey))
+      return { ok: false, reason: 'invalid' };
     claims = jwt.payload;
   } catch (error) {
     if (error instanceof JwtFormatError) return { ok: false, reason: 'malformed' };
     throw error;
   }
-  if (typeof claims.aud !== 'string' || !acceptedAudiences.has(claims.aud)) return { ok: false, reason: 'invalid' };
+  if (typeof claims.aud !== 'string' || !acceptedAudiences.has(claims.aud))
+    return { ok: false, reason: 'invalid' };
   const tenant = tenants.find((t) => t.tenantId === claims.tid);
   const app = tenant?.apps.find((a) => a.clientId === claims.appid);
   if (!tenant || !app) return { ok: false, reason: 'invalid' };
   if (typeof claims.exp !== 'number' || claims.exp * 1000 <= nowMs) return { ok: false, reason: 'expired' };
-  const roles = Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === 'string') : [];
+  const roles = Array.isArray(claims.roles)
+    ? claims.roles.filter((r): r is string => typeof r === 'string')
+    : [];
   return { ok: true, tenant, app, roles: new Set(roles), claims };
 }

@@ -35,7 +35,8 @@ export function unsignedInteger(magnitude: Buffer): Buffer {
 }
 
 export function smallInteger(value: number): Buffer {
-  if (!Number.isInteger(value) || value < 0 || value > 0x7fffffff) throw new RangeError('smallInteger: 0..2^31-1');
+  if (!Number.isInteger(value) || value < 0 || value > 0x7fffffff)
+    throw new RangeError('smallInteger: 0..2^31-1');
   const bytes: number[] = [];
   for (let n = value; n > 0; n = Math.floor(n / 256)) bytes.unshift(n % 256);
   return unsignedInteger(Buffer.from(bytes.length ? bytes : [0]));

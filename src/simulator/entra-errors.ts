@@ -43,7 +43,10 @@ export function entraErrorResponse(
 
 /** "2016-01-09 02:02:12Z", Entra's format. */
 export function entraTimestamp(date: Date): string {
-  return date.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+  return date
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, 'Z');
 }
 
 export const entraFailures = {
@@ -106,7 +109,8 @@ export const entraFailures = {
     status: 401,
     error: 'invalid_client',
     code: 7000218,
-    description: "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+    description:
+      "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
   }),
   unsupportedAssertionType: (): EntraFailure => ({
     status: 400,

@@ -5,7 +5,7 @@ import { X509Certificate } from 'node:crypto';
 import { GRAPH_APP_ID, issueAccessToken, type SigningKey } from './access-token.ts';
 import { type EntraFailure, entraErrorResponse, entraFailures } from './entra-errors.ts';
 import type { SimResponse } from './http-types.ts';
-import { decodeJwt, type DecodedJwt, JwtFormatError, verifyJwtSignature } from './jwt.ts';
+import { type DecodedJwt, decodeJwt, JwtFormatError, verifyJwtSignature } from './jwt.ts';
 import type { SimApp, Tenant } from './model.ts';
 
 export const JWT_BEARER_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -37,7 +37,9 @@ export interface EntraRequest {
 /** Finds a tenant by GUID or by one of its domains (case-insensitive). */
 export function findTenant(tenants: readonly Tenant[], ref: string): Tenant | undefined {
   const lower = ref.toLowerCase();
-  return tenants.find((t) => t.tenantId.toLowerCase() === lower || t.domains.some((d) => d.toLowerCase() === lower));
+  return tenants.find(
+    (t) => t.tenantId.toLowerCase() === lower || t.domains.some((d) => d.toLowerCase() === lower),
+  );
 }
 
 /** Answers an Entra path, or undefined when the path is not an Entra endpoint. */
@@ -126,7 +128,8 @@ function checkCredential(
   }
   const assertion = form.get('client_assertion');
   if (assertion === null) return entraFailures.missingCredential();
-  if (form.get('client_assertion_type') !== JWT_BEARER_ASSERTION_TYPE) return entraFailures.unsupportedAssertionType();
+  if (form.get('client_assertion_type') !== JWT_BEARER_ASSERTION_TYPE)
+    return entraFailures.unsupportedAssertionType();
   const failure = checkAssertion(assertion, app, tenant, tenantRef, ctx, now);
   return failure ?? { credentialType: '2' };
 }
@@ -154,13 +157,16 @@ function checkAssertion(
     return sha256 ? hexToB64url(x509.fingerprint256) === sha256 : hexToB64url(x509.fingerprint) === sha1;
   });
   if (!registered) {
-    const hex = Buffer.from((sha256 ?? sha1)!, 'base64url').toString('hex').toUpperCase();
+    const hex = Buffer.from((sha256 ?? sha1)!, 'base64url')
+      .toString('hex')
+      .toUpperCase();
     return entraFailures.unknownCertificate(app.clientId, hex);
   }
   if (!verifyJwtSignature(jwt, new X509Certificate(registered.certificatePem).publicKey)) {
     return entraFailures.badSignature();
   }
-  if (Date.parse(registered.expiresAt) <= now.getTime()) return entraFailures.expiredCertificate(app.clientId);
+  if (Date.parse(registered.expiresAt) <= now.getTime())
+    return entraFailures.expiredCertificate(app.clientId);
 
   const { iss, sub, aud, nbf, iat, exp } = jwt.payload;
   if (iss !== app.clientId || sub !== app.clientId) return entraFailures.assertionIssuerMismatch();

@@ -105,7 +105,6 @@ export function retryAfterHeaders(seconds: number | undefined): Record<string, s
   return seconds === undefined ? {} : { 'Retry-After': String(seconds) };
 }
 
-
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -2,8 +2,7 @@
 // report (every folder, trace-only statuses, purged copies, unsearchable mailboxes, a copy trace never saw).
 import type { Directory, UserCategory } from './generate-directory.ts';
 import { isoSeconds, type Random } from './generate-random.ts';
-import { ipFor } from './generate-shapes.ts';
-import { newGraphId } from './generate-traffic.ts';
+import { ipFor, newGraphId } from './generate-shapes.ts';
 import type {
   SimCampaign,
   SimMailboxCopy,

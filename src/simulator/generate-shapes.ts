@@ -1,8 +1,16 @@
-// The small realistic details of generated mail: Message-ID shapes, sending IP ranges, sizes, trace timing.
+// The small realistic details of generated mail: Message-ID shapes, sending IP ranges, sizes, trace timing,
+// outside correspondents, subjects and the daily rhythm of traffic.
 
 import { flatten, isoSeconds, type Random } from './generate-random.ts';
-import type { SimStatusStep, TraceStatus } from './model.ts';
-import type { IdStyle, IpRange } from './names.ts';
+import type { SimRecipient, SimStatusStep, TraceStatus } from './model.ts';
+import {
+  EXTERNAL_DOMAINS,
+  type ExternalDomain,
+  FIRST_NAMES,
+  type IdStyle,
+  type IpRange,
+  LAST_NAMES,
+} from './names.ts';
 
 const MINUTE_MS = 60_000;
 /** Rows received this close to the anchor (or later) are still settling when the simulator starts. */
@@ -99,4 +107,51 @@ export function statusTimeline(
   if (!stuck)
     steps.push({ status: finalStatus, from: isoSeconds(receivedMs + random.int(200, 1500) * 1000) });
   return steps;
+}
+
+export interface ExternalParty {
+  recipient: SimRecipient;
+  domain: ExternalDomain;
+}
+
+export function externalParties(random: Random, count: number): ExternalParty[] {
+  const parties: ExternalParty[] = [];
+  const seen = new Set<string>();
+  while (parties.length < count) {
+    const domain = random.pick(EXTERNAL_DOMAINS);
+    const first = random.pick(FIRST_NAMES);
+    const last = random.pick(LAST_NAMES);
+    const service = domain.serviceSenders ? random.pick(domain.serviceSenders) : undefined;
+    const label = domain.domain.split('.')[0]!;
+    const address = `${service ?? `${first}.${last}`.toLowerCase()}@${domain.domain}`;
+    if (seen.has(address)) continue;
+    seen.add(address);
+    const name = service ? label.charAt(0).toUpperCase() + label.slice(1) : `${first} ${last}`;
+    parties.push({ recipient: { name, address }, domain });
+  }
+  return parties;
+}
+
+/** Business hours carry most of the mail; nights and weekends a trickle. */
+export function hourWeight(ms: number): number {
+  const date = new Date(ms);
+  const hour = date.getUTCHours();
+  const day = date.getUTCDay();
+  const base = hour >= 7 && hour <= 18 ? 1 : hour === 6 || (hour >= 19 && hour <= 21) ? 0.4 : 0.1;
+  return day === 0 || day === 6 ? base * 0.3 : base;
+}
+
+export function fillSubject(template: string, random: Random): string {
+  if (!template.includes('{')) return template;
+  return flatten(
+    template
+      .replace('{n}', String(random.int(10_000, 99_999)))
+      .replace('{q}', String(random.int(1, 4)))
+      .replace('{y}', String(random.int(2025, 2026)))
+      .replace('{f}', String(random.int(2, 9))),
+  );
+}
+
+export function newGraphId(random: Random): string {
+  return flatten(`AAMkAG${random.base64url(42)}=`);
 }

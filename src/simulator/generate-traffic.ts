@@ -2,18 +2,20 @@
 // Written for volume: a 50,000-user week is ~600,000 rows, so strings are shared per message and the hot loop
 // allocates only the objects it emits.
 import type { Directory, UserCategory } from './generate-directory.ts';
-import { flatten, isoSeconds, type Random } from './generate-random.ts';
-import { ipFor, messageIdFor, messageSize, statusTimeline, visibilityDelayMs } from './generate-shapes.ts';
-import type { SimMailboxCopy, SimRecipient, SimTraceRow, SimUser, TraceStatus } from './model.ts';
+import { isoSeconds, type Random } from './generate-random.ts';
 import {
-  EXTERNAL_DOMAINS,
-  type ExternalDomain,
-  FIRST_NAMES,
-  INBOUND_SUBJECTS,
-  INTERNAL_SUBJECTS,
-  LAST_NAMES,
-  OUTBOUND_SUBJECTS,
-} from './names.ts';
+  externalParties,
+  fillSubject,
+  hourWeight,
+  ipFor,
+  messageIdFor,
+  messageSize,
+  newGraphId,
+  statusTimeline,
+  visibilityDelayMs,
+} from './generate-shapes.ts';
+import type { SimMailboxCopy, SimRecipient, SimTraceRow, SimUser, TraceStatus } from './model.ts';
+import { INBOUND_SUBJECTS, INTERNAL_SUBJECTS, OUTBOUND_SUBJECTS } from './names.ts';
 
 const HOUR_MS = 3_600_000;
 
@@ -29,11 +31,6 @@ export interface TrafficOptions {
 export interface Traffic {
   traces: SimTraceRow[];
   copies: SimMailboxCopy[];
-}
-
-export interface ExternalParty {
-  recipient: SimRecipient;
-  domain: ExternalDomain;
 }
 
 /** Mail-side view of one directory user, computed once. */
@@ -70,48 +67,6 @@ const INTERNAL_RECIPIENT_CATEGORIES = new Set<UserCategory>([
   'onPremises',
   'unresolvable',
 ]);
-
-export function externalParties(random: Random, count: number): ExternalParty[] {
-  const parties: ExternalParty[] = [];
-  const seen = new Set<string>();
-  while (parties.length < count) {
-    const domain = random.pick(EXTERNAL_DOMAINS);
-    const first = random.pick(FIRST_NAMES);
-    const last = random.pick(LAST_NAMES);
-    const service = domain.serviceSenders ? random.pick(domain.serviceSenders) : undefined;
-    const label = domain.domain.split('.')[0]!;
-    const address = `${service ?? `${first}.${last}`.toLowerCase()}@${domain.domain}`;
-    if (seen.has(address)) continue;
-    seen.add(address);
-    const name = service ? label.charAt(0).toUpperCase() + label.slice(1) : `${first} ${last}`;
-    parties.push({ recipient: { name, address }, domain });
-  }
-  return parties;
-}
-
-/** Business hours carry most of the mail; nights and weekends a trickle. */
-function hourWeight(ms: number): number {
-  const date = new Date(ms);
-  const hour = date.getUTCHours();
-  const day = date.getUTCDay();
-  const base = hour >= 7 && hour <= 18 ? 1 : hour === 6 || (hour >= 19 && hour <= 21) ? 0.4 : 0.1;
-  return day === 0 || day === 6 ? base * 0.3 : base;
-}
-
-function fill(template: string, random: Random): string {
-  if (!template.includes('{')) return template;
-  return flatten(
-    template
-      .replace('{n}', String(random.int(10_000, 99_999)))
-      .replace('{q}', String(random.int(1, 4)))
-      .replace('{y}', String(random.int(2025, 2026)))
-      .replace('{f}', String(random.int(2, 9))),
-  );
-}
-
-export function newGraphId(random: Random): string {
-  return flatten(`AAMkAG${random.base64url(42)}=`);
-}
 
 export function generateTraffic(random: Random, directory: Directory, options: TrafficOptions): Traffic {
   const mailboxes: Mailbox[] = directory.users.map((user) => ({
@@ -249,7 +204,7 @@ export function generateTraffic(random: Random, directory: Directory, options: T
         receivedMs,
         party.recipient,
         messageIdFor(random, party.domain.idStyle, party.domain.domain),
-        fill(random.pick(INBOUND_SUBJECTS), random),
+        fillSubject(random.pick(INBOUND_SUBJECTS), random),
         ipFor(random, party.domain.ipRange),
       );
       const verdict = random.next();
@@ -271,7 +226,7 @@ export function generateTraffic(random: Random, directory: Directory, options: T
         receivedMs,
         from.recipient,
         random.chance(0.7) ? messageIdFor(random, 'exchangeOnline', domain) : `<${random.guid()}@${domain}>`,
-        fill(random.pick(INTERNAL_SUBJECTS), random),
+        fillSubject(random.pick(INTERNAL_SUBJECTS), random),
         random.pick(egress),
       );
       const to = distinctRecipients(random.int(1, 4), from);
@@ -289,7 +244,7 @@ export function generateTraffic(random: Random, directory: Directory, options: T
         receivedMs,
         from.recipient,
         messageIdFor(random, 'exchangeOnline', domain),
-        fill(random.pick(OUTBOUND_SUBJECTS), random),
+        fillSubject(random.pick(OUTBOUND_SUBJECTS), random),
         random.pick(egress),
       );
       const count = random.chance(0.8) ? 1 : random.int(2, 3);
@@ -321,7 +276,7 @@ export function generateTraffic(random: Random, directory: Directory, options: T
       external
         ? messageIdFor(random, external.domain.idStyle, external.domain.domain)
         : messageIdFor(random, 'exchangeOnline', domain),
-      fill(random.pick(external ? INBOUND_SUBJECTS : INTERNAL_SUBJECTS), random),
+      fillSubject(random.pick(external ? INBOUND_SUBJECTS : INTERNAL_SUBJECTS), random),
       external ? ipFor(random, external.domain.ipRange) : random.pick(egress),
     );
     message.toRecipients.push(group.recipient);

@@ -7,8 +7,20 @@ import { MESSAGE_TRACE_SP_APP_ID, type Tenant } from './model.ts';
 
 /** Any one of these roles grants access to the endpoint class; classes not listed need none. */
 export const REQUIRED_ROLES: Partial<Record<EndpointClass, readonly string[]>> = {
-  users: ['User.Read.All', 'User.ReadBasic.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
-  groups: ['GroupMember.Read.All', 'Group.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+  users: [
+    'User.Read.All',
+    'User.ReadBasic.All',
+    'User.ReadWrite.All',
+    'Directory.Read.All',
+    'Directory.ReadWrite.All',
+  ],
+  groups: [
+    'GroupMember.Read.All',
+    'Group.Read.All',
+    'Group.ReadWrite.All',
+    'Directory.Read.All',
+    'Directory.ReadWrite.All',
+  ],
   messages: ['Mail.ReadBasic.All', 'Mail.ReadBasic', 'Mail.Read', 'Mail.ReadWrite'],
   mailFolders: ['Mail.ReadBasic.All', 'Mail.ReadBasic', 'Mail.Read', 'Mail.ReadWrite'],
   messageTraces: ['ExchangeMessageTrace.Read.All'],
@@ -20,14 +32,19 @@ const WWW_AUTHENTICATE =
   'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", ' +
   'client_id="00000003-0000-0000-c000-000000000000"';
 
-export function tokenFailureResponse(ctx: ErrorContext, reason: Exclude<TokenValidation, { ok: true }>['reason']) {
+export function tokenFailureResponse(
+  ctx: ErrorContext,
+  reason: Exclude<TokenValidation, { ok: true }>['reason'],
+) {
   const message = {
     empty: 'Access token is empty.',
     malformed: 'IDX14100: JWT is not well formed, there are no dots (.).',
     invalid: 'Access token validation failure. Invalid audience or signature.',
     expired: 'Lifetime validation failed, the token is expired.',
   }[reason];
-  return graphError(ctx, 401, 'InvalidAuthenticationToken', message, { 'WWW-Authenticate': WWW_AUTHENTICATE });
+  return graphError(ctx, 401, 'InvalidAuthenticationToken', message, {
+    'WWW-Authenticate': WWW_AUTHENTICATE,
+  });
 }
 
 /**
@@ -43,11 +60,21 @@ export function authorizationFailure(
   tenant: Tenant,
 ): SimResponse | undefined {
   if (/^\/me(\/|$|\?)/i.test(path)) {
-    return graphError(ctx, 400, 'BadRequest', '/me request is only valid with delegated authentication flow.');
+    return graphError(
+      ctx,
+      400,
+      'BadRequest',
+      '/me request is only valid with delegated authentication flow.',
+    );
   }
   const needed = REQUIRED_ROLES[endpointClass];
   if (needed && !needed.some((role) => roles.has(role))) {
-    return graphError(ctx, 403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+    return graphError(
+      ctx,
+      403,
+      'Authorization_RequestDenied',
+      'Insufficient privileges to complete the operation.',
+    );
   }
   if (endpointClass === 'messageTraces' && !tenant.messageTraceServicePrincipal) {
     // Wording as observed by office365itpros.com (2026-01-27); Microsoft documents only "401 until provisioned".

@@ -3,7 +3,7 @@
 // Top-level requests and $batch items take exactly the same path.
 import type { ControllableClock } from './clock.ts';
 import { classifyGraphPath, type EndpointClass } from './endpoint-class.ts';
-import { FaultInjector, faultResponseShape, retryAfterHeaders } from './faults.ts';
+import { type FaultInjector, faultResponseShape, retryAfterHeaders } from './faults.ts';
 import { authorizationFailure } from './graph-auth.ts';
 import { graphError, type SimRequest, type SimResponse } from './http-types.ts';
 import { delay, type LatencyModel, sampleLatencyMs } from './latency.ts';
@@ -30,6 +30,8 @@ export interface GraphCall {
   clientRequestId: string;
   /** The enclosing $batch's request id, for batch items. */
   batchRequestId?: string;
+  /** Order in which the HTTP request reached the server (batch items share their batch's). */
+  arrival: number;
 }
 
 export type GraphOutcome = { kind: 'response'; response: SimResponse } | { kind: 'connectionReset' };
@@ -49,6 +51,7 @@ export class GraphPipeline {
   readonly #throttles = new ThrottleLedger();
   readonly #latencyRandom: () => number;
   #requestCounter = 0;
+  #arrivals = 0;
 
   constructor(options: {
     clock: ControllableClock;
@@ -64,9 +67,17 @@ export class GraphPipeline {
     this.latency = options.latency;
     this.stats = options.stats;
     this.baseUrl = options.baseUrl;
-    this.#mailboxRate = new RollingWindow(options.limits.mailboxRequestsPerWindow, options.limits.mailboxWindowMs);
+    this.#mailboxRate = new RollingWindow(
+      options.limits.mailboxRequestsPerWindow,
+      options.limits.mailboxWindowMs,
+    );
     this.#traceQuota = new RollingWindow(options.limits.traceRequestsPerWindow, options.limits.traceWindowMs);
     this.#latencyRandom = seededRandom(mixSeed(options.faults.config.seed, 0x1a7e));
+  }
+
+  /** Numbers an HTTP request as it arrives, before anything else is done with it. */
+  nextArrival(): number {
+    return ++this.#arrivals;
   }
 
   /** Resolves the `{id|upn}` of a mailbox path to the user's id (UPN and mail compared case-insensitively). */
@@ -114,17 +125,28 @@ export class GraphPipeline {
     mailbox: string | undefined,
     dispatch: Dispatch,
   ): Promise<GraphOutcome> {
-    const errorContext = () => ({ now: this.clock.now(), requestId: call.requestId, clientRequestId: call.clientRequestId });
+    const errorContext = () => ({
+      now: this.clock.now(),
+      requestId: call.requestId,
+      clientRequestId: call.clientRequestId,
+    });
     const respond = (response: SimResponse): GraphOutcome => ({ kind: 'response', response });
 
     const refused = authorizationFailure(errorContext(), call.path, endpointClass, call.roles, call.tenant);
     if (refused) return respond(refused);
 
     const throttleKey = this.#throttleKey(call, endpointClass, mailbox);
-    const early = this.#throttles.remainingMs(throttleKey, this.clock.nowMs());
+    const early = this.#throttles.ignoredMs(
+      throttleKey,
+      this.clock.nowMs(),
+      call.arrival,
+      call.batchRequestId,
+    );
     if (early > 0) {
       this.stats.violation('retryAfterIgnored');
-      return respond(this.#throttled(call, endpointClass, throttleKey, secondsUntil(early, 0), 'retried too early'));
+      return respond(
+        this.#throttled(call, endpointClass, throttleKey, secondsUntil(early, 0), 'retried too early'),
+      );
     }
 
     const isItem = call.batchRequestId !== undefined;
@@ -135,10 +157,16 @@ export class GraphPipeline {
         if (fault.kind === 'connectionReset') return { kind: 'connectionReset' };
         const shape = faultResponseShape(fault);
         if (fault.retryAfterSeconds !== undefined) {
-          this.#throttles.record(throttleKey, this.clock.nowMs() + fault.retryAfterSeconds * 1000);
+          this.#recordThrottle(call, throttleKey, fault.retryAfterSeconds);
         }
         return respond(
-          graphError(errorContext(), shape.status, shape.code, shape.message, retryAfterHeaders(fault.retryAfterSeconds)),
+          graphError(
+            errorContext(),
+            shape.status,
+            shape.code,
+            shape.message,
+            retryAfterHeaders(fault.retryAfterSeconds),
+          ),
         );
       }
     }
@@ -148,7 +176,9 @@ export class GraphPipeline {
       const taken = this.#traceQuota.tryTake(call.tenant.tenantId, nowMs);
       if (!taken.ok) {
         this.stats.violation('traceQuota');
-        return respond(this.#throttled(call, endpointClass, throttleKey, secondsUntil(taken.retryAtMs, nowMs), 'quota'));
+        return respond(
+          this.#throttled(call, endpointClass, throttleKey, secondsUntil(taken.retryAtMs, nowMs), 'quota'),
+        );
       }
     }
     let concurrencyKey: string | undefined;
@@ -156,13 +186,21 @@ export class GraphPipeline {
       const rate = this.#mailboxRate.tryTake(throttleKey, nowMs);
       if (!rate.ok) {
         this.stats.violation('mailboxRate');
-        return respond(this.#throttled(call, endpointClass, throttleKey, secondsUntil(rate.retryAtMs, nowMs), 'rate'));
+        return respond(
+          this.#throttled(call, endpointClass, throttleKey, secondsUntil(rate.retryAtMs, nowMs), 'rate'),
+        );
       }
       const inFlight = this.#concurrency.tryEnter(throttleKey, this.limits.mailboxConcurrency);
       if (inFlight === undefined) {
         this.stats.violation('mailboxConcurrency');
         return respond(
-          this.#throttled(call, endpointClass, throttleKey, this.limits.concurrencyRetryAfterSeconds, 'concurrency'),
+          this.#throttled(
+            call,
+            endpointClass,
+            throttleKey,
+            this.limits.concurrencyRetryAfterSeconds,
+            'concurrency',
+          ),
         );
       }
       this.stats.peakMailboxConcurrency = Math.max(this.stats.peakMailboxConcurrency, inFlight);
@@ -205,6 +243,11 @@ export class GraphPipeline {
     };
   }
 
+  #recordThrottle(call: GraphCall, key: string, retryAfterSeconds: number): void {
+    const nowMs = this.clock.nowMs();
+    this.#throttles.record(key, nowMs, nowMs + retryAfterSeconds * 1000, this.#arrivals, call.batchRequestId);
+  }
+
   #throttleKey(call: GraphCall, endpointClass: EndpointClass, mailbox: string | undefined): string {
     const tenantId = call.tenant.tenantId;
     if (endpointClass === 'messageTraces') return `trace:${tenantId}`;
@@ -221,7 +264,9 @@ export class GraphPipeline {
     why: 'retried too early' | 'quota' | 'rate' | 'concurrency',
   ): SimResponse {
     const now = this.clock.now();
-    this.#throttles.record(key, now.getTime() + retryAfterSeconds * 1000);
+    // A concurrency 429 is about requests in flight: once a slot frees the mailbox may be called again, and
+    // the requests of the same burst that follow it are counted as concurrency breaches, not as early retries.
+    if (why !== 'concurrency') this.#recordThrottle(call, key, retryAfterSeconds);
     const ctx = { now, requestId: call.requestId, clientRequestId: call.clientRequestId };
     const headers = retryAfterHeaders(retryAfterSeconds);
     if (endpointClass === 'messageTraces') {

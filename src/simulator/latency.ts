@@ -31,7 +31,11 @@ export function resolveLatencyModel(option: 'realistic' | 'zero' | LatencyModel 
 }
 
 /** Skewed towards the low end (most responses are quick, a few are slow), like observed service latency. */
-export function sampleLatencyMs(model: LatencyModel, endpointClass: EndpointClass, random: () => number): number {
+export function sampleLatencyMs(
+  model: LatencyModel,
+  endpointClass: EndpointClass,
+  random: () => number,
+): number {
   const range = model[endpointClass];
   if (!range || range.maxMs <= 0) return 0;
   const span = Math.max(0, range.maxMs - range.minMs);

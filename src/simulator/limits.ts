@@ -98,23 +98,44 @@ export class ConcurrencyGauge {
   }
 }
 
-/** The instant (sim ms) before which a key must not be retried, set by every 429/503 with Retry-After. */
+/**
+ * When each key may be called again, set by every 429/503 with Retry-After. A request only *ignores* a
+ * Retry-After if it arrived after that response was sent: requests already on their way (an earlier arrival
+ * number) or items of the same $batch could not have known, so they are not counted.
+ */
 export class ThrottleLedger {
-  readonly #until = new Map<string, number>();
+  readonly #entries = new Map<string, { untilMs: number; sentAfterArrival: number; origins: Set<string> }>();
 
-  record(key: string, untilMs: number): void {
-    this.#until.set(key, Math.max(untilMs, this.#until.get(key) ?? 0));
+  /** `sentAfterArrival`: the arrival number of the last request received when the response went out. */
+  record(key: string, nowMs: number, untilMs: number, sentAfterArrival: number, origin?: string): void {
+    const entry = this.#entries.get(key);
+    if (entry && entry.untilMs > nowMs) {
+      // Still throttled: extend, but keep the start of the period (whoever arrived since has been told).
+      entry.untilMs = Math.max(entry.untilMs, untilMs);
+      if (origin !== undefined) entry.origins.add(origin);
+      return;
+    }
+    this.#entries.set(key, {
+      untilMs,
+      sentAfterArrival,
+      origins: new Set(origin === undefined ? [] : [origin]),
+    });
   }
 
-  /** Remaining ms of throttling for `key` at `nowMs`, or 0 when it may be called. */
-  remainingMs(key: string, nowMs: number): number {
-    const until = this.#until.get(key);
-    if (until === undefined) return 0;
-    if (until <= nowMs) {
-      this.#until.delete(key);
+  /**
+   * Remaining ms of throttling that a request with arrival number `arrival` (and batch `origin`) ignored, or
+   * 0 when it may go ahead.
+   */
+  ignoredMs(key: string, nowMs: number, arrival: number, origin?: string): number {
+    const entry = this.#entries.get(key);
+    if (!entry) return 0;
+    if (entry.untilMs <= nowMs) {
+      this.#entries.delete(key);
       return 0;
     }
-    return until - nowMs;
+    if (arrival <= entry.sentAfterArrival) return 0;
+    if (origin !== undefined && entry.origins.has(origin)) return 0;
+    return entry.untilMs - nowMs;
   }
 }
 

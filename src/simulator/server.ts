@@ -2,9 +2,9 @@
 // endpoint for several tenants. It owns TLS material, the clock, stats and the Graph pipeline; resources are
 // plugged in through `router` (see http-types.ts).
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { issueAccessToken, type SigningKey, validateAccessToken } from './access-token.ts';
@@ -14,7 +14,13 @@ import { handleEntra } from './entra.ts';
 import { FaultInjector, resolveFaultConfig } from './faults.ts';
 import { tokenFailureResponse } from './graph-auth.ts';
 import { GRAPH_JSON_CONTENT_TYPE, type GraphCall, GraphPipeline } from './graph-pipeline.ts';
-import { type CreateGraphRouter, type FaultConfig, type GraphRouter, graphError, type SimResponse } from './http-types.ts';
+import {
+  type CreateGraphRouter,
+  type FaultConfig,
+  type GraphRouter,
+  graphError,
+  type SimResponse,
+} from './http-types.ts';
 import { delay, type LatencyModel, resolveLatencyModel, sampleLatencyMs } from './latency.ts';
 import { type LimitConfig, resolveLimitConfig } from './limits.ts';
 import type { Tenant } from './model.ts';
@@ -73,14 +79,22 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const clock = options.clock ?? new ControllableClock(firstTenant.anchor);
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'mailtrace-sim-'));
   const lifetime = options.accessTokenLifetimeSeconds ?? [3600, 5400];
-  if (!(lifetime[0] > 0 && lifetime[1] >= lifetime[0])) throw new RangeError('invalid accessTokenLifetimeSeconds');
+  if (!(lifetime[0] > 0 && lifetime[1] >= lifetime[0]))
+    throw new RangeError('invalid accessTokenLifetimeSeconds');
 
   // Validity spans both real time (TLS checks it) and sim time (Entra checks app certificates against it).
   const validity = () => {
     const times = [Date.now(), clock.nowMs()];
-    return { notBefore: new Date(Math.min(...times) - 86_400_000), notAfter: new Date(Math.max(...times) + CERT_LIFETIME_MS) };
+    return {
+      notBefore: new Date(Math.min(...times) - 86_400_000),
+      notAfter: new Date(Math.max(...times) + CERT_LIFETIME_MS),
+    };
   };
-  const ca = issueCertificate({ commonName: 'mailtrace simulator CA', profile: { kind: 'ca' }, ...validity() });
+  const ca = issueCertificate({
+    commonName: 'mailtrace simulator CA',
+    profile: { kind: 'ca' },
+    ...validity(),
+  });
   const serverCert = issueCertificate({
     commonName: '127.0.0.1',
     profile: { kind: 'server', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] },
@@ -109,7 +123,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const limits = resolveLimitConfig(options.limits);
   const tenants = options.tenants;
   const routers = new Map<string, GraphRouter>();
-  for (const tenant of tenants) if (options.router) routers.set(tenant.tenantId, options.router(tenant, clock));
+  for (const tenant of tenants)
+    if (options.router) routers.set(tenant.tenantId, options.router(tenant, clock));
   const tokenRandom = seededRandom(mixSeed(faults.config.seed, 0x70c3));
 
   const server = createServer({
@@ -122,13 +137,14 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     stats.totalRequests++;
+    const arrival = pipeline?.nextArrival() ?? 0;
     const body = await readBody(req);
     const url = new URL(req.url ?? '/', baseUrl);
     const method = (req.method ?? 'GET').toUpperCase();
     const clientRequestId = headerValue(req, 'client-request-id');
     const version = /^\/(v1\.0|beta)(\/|$)/.exec(url.pathname)?.[1] as 'v1.0' | 'beta' | undefined;
     if (version) {
-      await handleGraph(req, res, { method, version, url, body, clientRequestId });
+      await handleGraph(req, res, { method, version, url, body, clientRequestId, arrival });
       return;
     }
     const started = performance.now();
@@ -146,7 +162,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
         accessTokenLifetimeSeconds: lifetime,
         random: tokenRandom,
       },
-    ) ?? { status: 404, body: { error: 'not_found', error_description: `No Entra endpoint at ${url.pathname}` } };
+    ) ?? {
+      status: 404,
+      body: { error: 'not_found', error_description: `No Entra endpoint at ${url.pathname}` },
+    };
     const headers: Record<string, string> = {
       'content-type': 'application/json; charset=utf-8',
       ...(clientRequestId ? { 'client-request-id': clientRequestId } : {}),
@@ -167,7 +186,14 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const handleGraph = async (
     req: IncomingMessage,
     res: ServerResponse,
-    r: { method: string; version: 'v1.0' | 'beta'; url: URL; body: Buffer; clientRequestId: string | undefined },
+    r: {
+      method: string;
+      version: 'v1.0' | 'beta';
+      url: URL;
+      body: Buffer;
+      clientRequestId: string | undefined;
+      arrival: number;
+    },
   ) => {
     const requestId = randomUUID();
     const clientRequestId = r.clientRequestId ?? randomUUID();
@@ -175,7 +201,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       'content-type': GRAPH_JSON_CONTENT_TYPE,
       'request-id': requestId,
       'client-request-id': clientRequestId,
-      'x-ms-ags-diagnostic': JSON.stringify({ ServerInfo: { DataCenter: 'Simulated', Slice: 'E', Ring: '5' } }),
+      'x-ms-ags-diagnostic': JSON.stringify({
+        ServerInfo: { DataCenter: 'Simulated', Slice: 'E', Ring: '5' },
+      }),
       ...(status >= 200 && status < 300 ? {} : { 'cache-control': 'private' }),
     });
     const errorContext = { now: clock.now(), requestId, clientRequestId };
@@ -224,6 +252,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       roles: auth.roles,
       requestId,
       clientRequestId,
+      arrival: r.arrival,
     };
     const active = pipeline!;
     const outcome = await active.execute(call, (simRequest) => {
@@ -247,12 +276,18 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
                 clientRequestId: itemClientRequestId,
                 batchRequestId: requestId,
               },
-              (itemRequest) => (path.toLowerCase() === '/$batch' ? nestedBatch(itemRequest) : router?.(itemRequest)),
+              (itemRequest) =>
+                path.toLowerCase() === '/$batch' ? nestedBatch(itemRequest) : router?.(itemRequest),
             );
             const response =
               itemOutcome.kind === 'response'
                 ? itemOutcome.response
-                : graphError(itemRequest(itemRequestId, itemClientRequestId), 504, 'GatewayTimeout', 'No response.');
+                : graphError(
+                    itemRequest(itemRequestId, itemClientRequestId),
+                    504,
+                    'GatewayTimeout',
+                    'No response.',
+                  );
             return {
               ...response,
               headers: {
@@ -271,7 +306,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       req.socket.destroy();
       return;
     }
-    writeResponse(res, outcome.response, { ...standardHeaders(outcome.response.status), ...outcome.response.headers });
+    writeResponse(res, outcome.response, {
+      ...standardHeaders(outcome.response.status),
+      ...outcome.response.headers,
+    });
     function itemRequest(id: string, clientId: string) {
       return { now: clock.now(), requestId: id, clientRequestId: clientId };
     }
@@ -285,7 +323,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       }
       const status = error instanceof PayloadTooLarge ? 413 : 500;
       res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { code: status === 413 ? 'RequestEntityTooLarge' : 'InternalServerError' } }));
+      res.end(
+        JSON.stringify({ error: { code: status === 413 ? 'RequestEntityTooLarge' : 'InternalServerError' } }),
+      );
     });
   });
   // A client that drops the socket mid-request must not crash the simulator.
@@ -336,7 +376,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
         credentialType: '1',
       });
     },
-    close: () => closeServer(server),
+    close: async () => {
+      await closeServer(server);
+      // Only a directory this call created is removed; a caller's stateDir is left alone.
+      if (options.stateDir === undefined) rmSync(stateDir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -352,14 +396,23 @@ function findApp(tenants: Tenant[], tenantId: string, clientId: string) {
 }
 
 function acceptedAudiences(baseUrl: string): ReadonlySet<string> {
-  return new Set([baseUrl, `${baseUrl}/`, 'https://graph.microsoft.com', 'https://graph.microsoft.com/', '00000003-0000-0000-c000-000000000000']);
+  return new Set([
+    baseUrl,
+    `${baseUrl}/`,
+    'https://graph.microsoft.com',
+    'https://graph.microsoft.com/',
+    '00000003-0000-0000-c000-000000000000',
+  ]);
 }
 
 /** Batch item URLs are relative to the version root, with or without a leading slash. */
 function splitUrl(url: string): { path: string; rawQuery: string } {
   const q = url.indexOf('?');
   const rawPath = q === -1 ? url : url.slice(0, q);
-  return { path: rawPath.startsWith('/') ? rawPath : `/${rawPath}`, rawQuery: q === -1 ? '' : url.slice(q + 1) };
+  return {
+    path: rawPath.startsWith('/') ? rawPath : `/${rawPath}`,
+    rawQuery: q === -1 ? '' : url.slice(q + 1),
+  };
 }
 
 function rawPathAndQuery(rawUrl: string, version: string): { path: string; rawQuery: string } {

@@ -25,7 +25,12 @@ export interface RequestLogEntry {
   batchRequestId?: string;
 }
 
-const VIOLATION_KINDS: ViolationKind[] = ['mailboxConcurrency', 'mailboxRate', 'traceQuota', 'retryAfterIgnored'];
+const VIOLATION_KINDS: ViolationKind[] = [
+  'mailboxConcurrency',
+  'mailboxRate',
+  'traceQuota',
+  'retryAfterIgnored',
+];
 const FAULT_KINDS: FaultKind[] = [
   'throttle429',
   'throttle429NoRetryAfter',

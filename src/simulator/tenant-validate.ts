@@ -227,17 +227,21 @@ function checkCustomFolders(root: Json, users: Map<string, SimUser>): Set<string
 }
 
 function checkTraces(root: Json): void {
-  const keys = new Set<string>();
+  // Trace id -> its recipients; most messages have one, so no Set until a second recipient shows up.
+  const recipientsById = new Map<string, string | Set<string>>();
   each(root, 'traces', (row, at) => {
     const id = string(row, 'id', at);
     string(row, 'messageId', at);
     string(row, 'senderAddress', at);
     const recipientAddress = string(row, 'recipientAddress', at);
-    const key = `${id} ${recipientAddress.toLowerCase()}`;
-    if (keys.has(key)) {
+    const recipient = recipientAddress.toLowerCase();
+    const seen = recipientsById.get(id);
+    if (seen === recipient || (typeof seen === 'object' && seen.has(recipient))) {
       throw new TenantFileError(`duplicate row for trace id ${id} and recipient ${recipientAddress}`, at);
     }
-    keys.add(key);
+    if (seen === undefined) recipientsById.set(id, recipient);
+    else if (typeof seen === 'string') recipientsById.set(id, new Set([seen, recipient]));
+    else seen.add(recipient);
     instant(row, 'receivedDateTime', at);
     string(row, 'subject', at);
     if (!Number.isInteger(row.size) || (row.size as number) < 0)
@@ -266,10 +270,9 @@ function checkCopies(root: Json, users: Map<string, SimUser>, folderKeys: Set<st
   each(root, 'copies', (copy, at) => {
     const mailboxUserId = exchangeOnlineUser(users, copy, at);
     const graphId = string(copy, 'graphId', at);
-    const key = `${mailboxUserId}/${graphId}`;
-    if (graphIds.has(key))
-      throw new TenantFileError(`duplicate graphId ${graphId} in one mailbox`, `${at}.graphId`);
-    graphIds.add(key);
+    // Graph message ids encode their mailbox, so they are unique across the tenant.
+    if (graphIds.has(graphId)) throw new TenantFileError(`duplicate graphId ${graphId}`, `${at}.graphId`);
+    graphIds.add(graphId);
     string(copy, 'internetMessageId', at);
     const folder = string(copy, 'folder', at);
     if (!(folder in WELL_KNOWN_FOLDERS) && !folderKeys.has(`${mailboxUserId}/${folder}`)) {

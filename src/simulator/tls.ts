@@ -186,7 +186,10 @@ function serialNumber(): Buffer {
 }
 
 /** base64url SHA-1 (x5t) and SHA-256 (x5t#S256) thumbprints of an issued certificate. */
-export function thumbprintOf(cert: Pick<IssuedCertificate, 'certificateDer'>): { x5t: string; x5tS256: string } {
+export function thumbprintOf(cert: Pick<IssuedCertificate, 'certificateDer'>): {
+  x5t: string;
+  x5tS256: string;
+} {
   return {
     x5t: createHash('sha1').update(cert.certificateDer).digest('base64url'),
     x5tS256: createHash('sha256').update(cert.certificateDer).digest('base64url'),

@@ -36,7 +36,8 @@ export async function deliver(
   deliveries: readonly PendingDelivery[],
 ): Promise<FanoutOutcome> {
   const owed = new Map<string, Set<string>>();
-  for (const d of deliveries) owed.set(d.event.key, new Set(d.sinks.filter((s) => sinks.some((k) => k.name === s))));
+  for (const d of deliveries)
+    owed.set(d.event.key, new Set(d.sinks.filter((s) => sinks.some((k) => k.name === s))));
   const failed: FanoutFailure[] = [];
   const dropped: FanoutFailure[] = [];
   await Promise.all(
@@ -85,7 +86,11 @@ async function safeWrite(sink: Sink, batch: SinkEvent[]): Promise<SinkAck> {
     return await sink.write(batch);
   } catch (error) {
     const reason = `sink ${sink.name} threw: ${(error as Error)?.message ?? String(error)}`;
-    return { acknowledged: [], failed: batch.map((e) => ({ key: e.key, reason, retryable: true })), dropped: [] };
+    return {
+      acknowledged: [],
+      failed: batch.map((e) => ({ key: e.key, reason, retryable: true })),
+      dropped: [],
+    };
   }
 }
 
@@ -97,7 +102,8 @@ export class FanoutSink implements Sink {
   constructor(sinks: readonly Sink[], name = 'fanout') {
     const names = new Set<string>();
     for (const sink of sinks) {
-      if (names.has(sink.name)) throw new Error(`two sinks are named ${JSON.stringify(sink.name)}: names must be unique`);
+      if (names.has(sink.name))
+        throw new Error(`two sinks are named ${JSON.stringify(sink.name)}: names must be unique`);
       names.add(sink.name);
     }
     this.sinks = sinks;

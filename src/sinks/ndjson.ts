@@ -4,7 +4,15 @@
 
 import { type FileHandle, open } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import { ackAll, failAll, type Sink, type SinkAck, type SinkEvent, type SinkHealth, SinkMetrics } from './types.ts';
+import {
+  ackAll,
+  failAll,
+  type Sink,
+  type SinkAck,
+  type SinkEvent,
+  type SinkHealth,
+  SinkMetrics,
+} from './types.ts';
 
 export type NdjsonTarget = { path: string } | { stream: Writable };
 
@@ -80,7 +88,9 @@ export class NdjsonSink implements Sink {
     if (this.#closed) return { ok: false, detail: 'closed' };
     if ('stream' in this.#target) {
       const stream = this.#target.stream;
-      return stream.writable ? { ok: true, detail: 'stream writable' } : { ok: false, detail: 'stream closed' };
+      return stream.writable
+        ? { ok: true, detail: 'stream writable' }
+        : { ok: false, detail: 'stream closed' };
     }
     try {
       await this.#handle();

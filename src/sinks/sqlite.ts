@@ -9,7 +9,15 @@
 import { StoreError } from '../store/errors.ts';
 import type { Store } from '../store/store.ts';
 import type { TraceRow } from '../trace/model.ts';
-import { ackAll, failAll, type Sink, type SinkAck, type SinkEvent, type SinkHealth, SinkMetrics } from './types.ts';
+import {
+  ackAll,
+  failAll,
+  type Sink,
+  type SinkAck,
+  type SinkEvent,
+  type SinkHealth,
+  SinkMetrics,
+} from './types.ts';
 
 export interface SqliteSinkOptions {
   /** Default 'sqlite'. */

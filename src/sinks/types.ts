@@ -2,7 +2,7 @@
 // holds it now (acknowledged), could not take it (failed: retryable or not) or deliberately discarded it
 // (dropped, with a reason). The collector advances a checkpoint only when every event of a window is settled.
 
-import { ecsEventId, type EcsDocument } from '../trace/ecs.ts';
+import { type EcsDocument, ecsEventId } from '../trace/ecs.ts';
 import type { TraceRow } from '../trace/model.ts';
 
 export interface SinkEvent {

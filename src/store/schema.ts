@@ -20,22 +20,24 @@ export const MIGRATIONS: readonly string[] = [
     last_changed TEXT NOT NULL,
     raw          TEXT NOT NULL,   -- the Graph object as received, JSON
     PRIMARY KEY (tenant, trace_id, recipient)
-  ) WITHOUT ROWID;
-  -- Secondary indexes of a WITHOUT ROWID table carry the primary key (tenant first) already; leading them with
-  -- tenant made the planner pick the primary key instead. No recipient index: it cost a third of the insert
-  -- rate, and a recipient query is a scan of one tenant's rows (well under a second for a million rows).
+  );
+  -- A rowid table, not WITHOUT ROWID: rows (raw JSON) are often near 1 KB, past which a WITHOUT ROWID b-tree
+  -- spills each row into its own overflow page. No recipient index: it cost a third of the insert rate, and a
+  -- recipient query is a scan of one tenant's rows (well under a second for a million rows).
+  -- message_id alone, so that a message-id lookup across every tenant uses it too.
   CREATE INDEX trace_rows_by_message ON trace_rows (message_id);
   CREATE INDEX trace_rows_by_received ON trace_rows (tenant, received_at);
 
+  -- Keyed by row then time, without rowid: rows are small, and the key doubles as the per-row index.
   CREATE TABLE status_history (
     tenant    TEXT NOT NULL,
     trace_id  TEXT NOT NULL,
     recipient TEXT NOT NULL,
-    status    TEXT NOT NULL,
     seen_at   TEXT NOT NULL,
+    status    TEXT NOT NULL,
+    PRIMARY KEY (tenant, trace_id, recipient, seen_at, status),
     FOREIGN KEY (tenant, trace_id, recipient) REFERENCES trace_rows (tenant, trace_id, recipient) ON DELETE CASCADE
-  );
-  CREATE INDEX status_history_by_row ON status_history (tenant, trace_id, recipient);
+  ) WITHOUT ROWID;
 
   CREATE TABLE tenant_activity (
     tenant    TEXT PRIMARY KEY,

@@ -51,8 +51,9 @@ const INSERT_ROW = `INSERT INTO trace_rows (tenant, trace_id, recipient, message
   size, status, first_seen, last_changed, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 const UPDATE_STATUS = `UPDATE trace_rows SET status = ?, last_changed = ?, raw = ?
   WHERE tenant = ? AND trace_id = ? AND recipient = ?`;
+// OR IGNORE: a row that flaps back to a status within one batch repeats (row, seenAt, status) exactly.
 const INSERT_HISTORY =
-  'INSERT INTO status_history (tenant, trace_id, recipient, status, seen_at) VALUES (?, ?, ?, ?, ?)';
+  'INSERT OR IGNORE INTO status_history (tenant, trace_id, recipient, status, seen_at) VALUES (?, ?, ?, ?, ?)';
 const TOUCH_TENANT = `INSERT INTO tenant_activity (tenant, last_seen) VALUES (?, ?)
   ON CONFLICT (tenant) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)`;
 
@@ -169,6 +170,9 @@ export function queryTraceRows(db: Db, query: TraceQuery = {}): StoredTraceRow[]
   params.push(limit);
   const sql =
     'SELECT tenant, status, first_seen, last_changed, raw FROM trace_rows' +
+    // Without statistics SQLite prefers the received_at index (it gives the order for free) even when a
+    // message id narrows the rows to a handful: 60 ms instead of 0.1 ms on 100k rows.
+    (query.messageId !== undefined ? ' INDEXED BY trace_rows_by_message' : '') +
     (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
     ' ORDER BY received_at DESC, trace_id, recipient LIMIT ?';
   const records = db.prepare(sql).all(...params) as unknown as TraceRowRecord[];

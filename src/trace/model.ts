@@ -70,6 +70,14 @@ const ISO_LIKE = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?/;
 
 /** Parses a Graph timestamp; one without a zone designator is UTC (Graph's documented zone), never local time. */
 export function toUtcIso(value: string): string {
+  // Fast path for Graph's usual form (YYYY-MM-DDThh:mm:ssZ): the store and ECS call this once per row.
+  // Days past 28 and hour 24 are left to the slow path, where Date rolls them over as it always has.
+  if (value.length === 20 && value.charCodeAt(19) === 90 && value.charCodeAt(10) === 84) {
+    const dayAndHourSafe = value.slice(8, 10) <= '28' && value.slice(11, 13) <= '23';
+    if (dayAndHourSafe && ISO_LIKE.test(value) && Number.isFinite(Date.parse(value))) {
+      return value.slice(0, 19) + '.000Z';
+    }
+  }
   const ms = parseUtcMs(value);
   if (ms === undefined) throw new TraceRowError(`not an RFC 3339 timestamp: ${JSON.stringify(value)}`);
   return new Date(ms).toISOString();

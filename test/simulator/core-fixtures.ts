@@ -61,9 +61,11 @@ export const stubRouter: CreateGraphRouter = (): GraphRouter => (req) => {
   const response = (body: unknown): SimResponse => ({ status: 200, body });
   if (req.path === '/users') return response({ value: [{ id: USER_ID }] });
   if (/^\/users\/[^/]+$/.test(req.path)) return response({ id: USER_ID });
-  if (/^\/users\/[^/]+\/(messages|mailFolders)/i.test(req.path)) return response({ value: [], path: req.path });
+  if (/^\/users\/[^/]+\/(messages|mailFolders)/i.test(req.path))
+    return response({ value: [], path: req.path });
   if (req.path === '/admin/exchange/tracing/messageTraces') return response({ value: [] });
-  if (req.path === '/fail') return { status: 404, body: { error: { code: 'ResourceNotFound', message: 'x' } } };
+  if (req.path === '/fail')
+    return { status: 404, body: { error: { code: 'ResourceNotFound', message: 'x' } } };
   return undefined;
 };
 
@@ -78,7 +80,12 @@ export interface TestSimulator {
 }
 
 export async function startTestSimulator(options: Partial<SimulatorOptions> = {}): Promise<TestSimulator> {
-  const sim = await startSimulator({ tenants: [tinyTenant()], router: stubRouter, latency: 'zero', ...options });
+  const sim = await startSimulator({
+    tenants: [tinyTenant()],
+    router: stubRouter,
+    latency: 'zero',
+    ...options,
+  });
   const agent = new Agent({ connect: { ca: sim.caCertPem } });
   let cached: string | undefined;
   const token = async () => {
@@ -103,7 +110,11 @@ export async function startTestSimulator(options: Partial<SimulatorOptions> = {}
     const bearer = init.token === undefined ? await token() : init.token;
     if (bearer !== null) headers.set('authorization', `Bearer ${bearer}`);
     const { token: _ignored, ...rest } = init;
-    return (await fetch(`${sim.url}${path}`, { ...rest, headers, dispatcher: agent } as never)) as unknown as Response;
+    return (await fetch(`${sim.url}${path}`, {
+      ...rest,
+      headers,
+      dispatcher: agent,
+    } as never)) as unknown as Response;
   };
   return {
     sim,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createPrivateKey, randomUUID, X509Certificate } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ConfidentialClientApplication, type INetworkModule, type NetworkResponse } from '@azure/msal-node';
-import { Agent, fetch } from 'undici';
+import { fetch } from 'undici';
 import { decodeJwt, signJwt, verifyJwtSignature } from '../../src/simulator/jwt.ts';
 import { issueCertificate, pemToDer, thumbprintOf } from '../../src/simulator/tls.ts';
 import {
@@ -84,7 +84,9 @@ describe('token endpoint: client secret', () => {
     assert.ok(Math.abs((claims.iat as number) - simNow) < 5, 'iat comes from the sim clock');
     assert.equal((claims.exp as number) - (claims.iat as number), expiresIn);
     // verifiable with the published JWKS
-    const jwks = (await (await fetch(`${t.sim.url}/${TENANT_ID}/discovery/v2.0/keys`, { dispatcher: t.agent })).json()) as {
+    const jwks = (await (
+      await fetch(`${t.sim.url}/${TENANT_ID}/discovery/v2.0/keys`, { dispatcher: t.agent })
+    ).json()) as {
       keys: { kid: string; x5c: string[] }[];
     };
     const key = jwks.keys.find((k) => k.kid === jwt.header.kid)!;
@@ -115,15 +117,30 @@ describe('token endpoint: client secret', () => {
 
   it('7000215 for a wrong secret, including the secret id pasted instead of its value', async () => {
     assertEntraError(await postToken(secretForm({ client_secret: 'nope' })), 401, 'invalid_client', 7000215);
-    assertEntraError(await postToken(secretForm({ client_secret: SECRET_ID })), 401, 'invalid_client', 7000215);
+    assertEntraError(
+      await postToken(secretForm({ client_secret: SECRET_ID })),
+      401,
+      'invalid_client',
+      7000215,
+    );
   });
 
   it('7000222 for an expired secret (sim clock)', async () => {
-    assertEntraError(await postToken(secretForm({ client_secret: 'expired-secret' })), 401, 'invalid_client', 7000222);
+    assertEntraError(
+      await postToken(secretForm({ client_secret: 'expired-secret' })),
+      401,
+      'invalid_client',
+      7000222,
+    );
   });
 
   it('700016 for a client id unknown in the tenant', async () => {
-    assertEntraError(await postToken(secretForm({ client_id: randomUUID() })), 400, 'unauthorized_client', 700016);
+    assertEntraError(
+      await postToken(secretForm({ client_id: randomUUID() })),
+      400,
+      'unauthorized_client',
+      700016,
+    );
   });
 
   it('90002 for an unknown tenant', async () => {
@@ -164,12 +181,14 @@ describe('token endpoint: certificate (client assertion)', () => {
     ({ certificatePem, privateKeyPem } = t.sim.addAppCertificate(TENANT_ID, CLIENT_ID));
   });
 
-  function assertion(options: {
-    alg?: 'RS256' | 'PS256';
-    claims?: Record<string, unknown>;
-    keyPem?: string;
-    certPem?: string;
-  } = {}): string {
+  function assertion(
+    options: {
+      alg?: 'RS256' | 'PS256';
+      claims?: Record<string, unknown>;
+      keyPem?: string;
+      certPem?: string;
+    } = {},
+  ): string {
     const alg = options.alg ?? 'PS256';
     const thumbs = thumbprintOf({ certificateDer: pemToDer(options.certPem ?? certificatePem) });
     const now = Math.floor(t.sim.clock.nowMs() / 1000);
@@ -219,7 +238,9 @@ describe('token endpoint: certificate (client assertion)', () => {
       notAfter: new Date(Date.now() + 3_600_000),
     });
     assertEntraError(
-      await postToken(assertionForm(assertion({ certPem: other.certificatePem, keyPem: other.privateKeyPem }))),
+      await postToken(
+        assertionForm(assertion({ certPem: other.certificatePem, keyPem: other.privateKeyPem })),
+      ),
       401,
       'invalid_client',
       700027,
@@ -249,7 +270,11 @@ describe('token endpoint: certificate (client assertion)', () => {
 
   it('700023 for a wrong audience, 700021 when iss/sub differ from client_id, 50027 when malformed', async () => {
     assertEntraError(
-      await postToken(assertionForm(assertion({ claims: { aud: 'https://login.microsoftonline.com/x/oauth2/v2.0/token' } }))),
+      await postToken(
+        assertionForm(
+          assertion({ claims: { aud: 'https://login.microsoftonline.com/x/oauth2/v2.0/token' } }),
+        ),
+      ),
       401,
       'invalid_client',
       700023,
@@ -267,7 +292,9 @@ describe('token endpoint: certificate (client assertion)', () => {
 describe('discovery documents', () => {
   it('serves the OpenID configuration for a tenant id or domain, 90002 for unknown tenants', async () => {
     for (const ref of [TENANT_ID, 'contoso.onmicrosoft.com']) {
-      const res = await fetch(`${t.sim.url}/${ref}/v2.0/.well-known/openid-configuration`, { dispatcher: t.agent });
+      const res = await fetch(`${t.sim.url}/${ref}/v2.0/.well-known/openid-configuration`, {
+        dispatcher: t.agent,
+      });
       assert.equal(res.status, 200);
       const doc = (await res.json()) as Record<string, string>;
       assert.equal(doc.token_endpoint, `${t.sim.url}/${TENANT_ID}/oauth2/v2.0/token`);
@@ -288,8 +315,14 @@ describe('discovery documents', () => {
       `${t.sim.url}/common/discovery/instance?api-version=1.1&authorization_endpoint=${authorize}`,
       { dispatcher: t.agent },
     );
-    const doc = (await res.json()) as { tenant_discovery_endpoint: string; metadata: { aliases: string[] }[] };
-    assert.equal(doc.tenant_discovery_endpoint, `${t.sim.url}/${TENANT_ID}/v2.0/.well-known/openid-configuration`);
+    const doc = (await res.json()) as {
+      tenant_discovery_endpoint: string;
+      metadata: { aliases: string[] }[];
+    };
+    assert.equal(
+      doc.tenant_discovery_endpoint,
+      `${t.sim.url}/${TENANT_ID}/v2.0/.well-known/openid-configuration`,
+    );
     assert.deepEqual(doc.metadata[0]?.aliases, [new URL(t.sim.url).host]);
   });
 });
@@ -297,7 +330,11 @@ describe('discovery documents', () => {
 describe('real @azure/msal-node against the simulator', () => {
   /** msal's INetworkModule over undici, trusting only the simulator CA and refusing any other host. */
   function networkClient(): INetworkModule {
-    const send = async <T>(url: string, method: string, options?: { headers?: Record<string, string>; body?: string }) => {
+    const send = async <T>(
+      url: string,
+      method: string,
+      options?: { headers?: Record<string, string>; body?: string },
+    ) => {
       assert.ok(url.startsWith(t.sim.url), `msal tried to reach ${url}`);
       const res = await fetch(url, {
         method,

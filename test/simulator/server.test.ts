@@ -1,18 +1,22 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { Agent, fetch } from 'undici';
 import { ControllableClock } from '../../src/simulator/clock.ts';
 import { signJwt } from '../../src/simulator/jwt.ts';
 import { MESSAGE_TRACE_SP_APP_ID } from '../../src/simulator/model.ts';
 import { startSimulator } from '../../src/simulator/server.ts';
-import { Agent, fetch } from 'undici';
 import { ANCHOR, CLIENT_ID, startTestSimulator, TENANT_ID, tinyTenant, USER_ID } from './core-fixtures.ts';
 
 const GRAPH_CONTENT_TYPE =
   'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
 
 type GraphErrorBody = {
-  error: { code: string; message: string; innerError: { date: string; 'request-id': string; 'client-request-id': string } };
+  error: {
+    code: string;
+    message: string;
+    innerError: { date: string; 'request-id': string; 'client-request-id': string };
+  };
 };
 
 describe('ControllableClock', () => {
@@ -60,7 +64,10 @@ describe('Graph authentication', () => {
   it('401 "Access token is empty." without a bearer token, with Graph headers and error shape', async () => {
     const t = await startTestSimulator();
     try {
-      const res = await t.request('/v1.0/users', { token: null, headers: { 'client-request-id': 'abc-123' } });
+      const res = await t.request('/v1.0/users', {
+        token: null,
+        headers: { 'client-request-id': 'abc-123' },
+      });
       assert.equal(res.status, 401);
       assert.equal(res.headers.get('content-type'), GRAPH_CONTENT_TYPE);
       assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer /);
@@ -82,7 +89,14 @@ describe('Graph authentication', () => {
       const now = Math.floor(t.sim.clock.nowMs() / 1000);
       const forged = signJwt(
         { alg: 'RS256', typ: 'JWT' },
-        { aud: t.sim.url, tid: TENANT_ID, appid: CLIENT_ID, roles: ['User.Read.All'], iat: now, exp: now + 3600 },
+        {
+          aud: t.sim.url,
+          tid: TENANT_ID,
+          appid: CLIENT_ID,
+          roles: ['User.Read.All'],
+          iat: now,
+          exp: now + 3600,
+        },
         privateKey,
       );
       for (const token of [forged, 'garbage']) {
@@ -196,6 +210,12 @@ describe('Graph responses', () => {
       assert.match(generated.headers.get('client-request-id') ?? '', /^[0-9a-f-]{36}$/);
       await generated.arrayBuffer();
       assert.equal(t.sim.stats.log.at(-1)?.clientRequestId, generated.headers.get('client-request-id'));
+      assert.equal(t.sim.stats.byEndpoint.users, 2);
+      assert.equal(t.sim.stats.byStatus['200'], 3, 'the token request and two Graph calls');
+      t.sim.stats.reset();
+      assert.equal(t.sim.stats.totalRequests, 0);
+      assert.deepEqual(t.sim.stats.log, []);
+      assert.equal(t.sim.stats.violations.retryAfterIgnored, 0);
     } finally {
       await t.close();
     }
@@ -208,7 +228,10 @@ describe('Graph responses', () => {
     try {
       const res = await t.request('/v1.0/nothingHere/x');
       assert.equal(res.status, 400);
-      assert.equal(((await res.json()) as GraphErrorBody).error.message, "Resource not found for the segment 'nothingHere'.");
+      assert.equal(
+        ((await res.json()) as GraphErrorBody).error.message,
+        "Resource not found for the segment 'nothingHere'.",
+      );
       const token = bare.mintAccessToken(TENANT_ID, CLIENT_ID);
       const noRouter = await fetch(`${bare.url}/v1.0/users`, {
         headers: { authorization: `Bearer ${token}` },
@@ -224,7 +247,9 @@ describe('Graph responses', () => {
   });
 
   it('hands resources the request with sim time, version, raw query, roles and a nextLink base', async () => {
-    let seen: Parameters<ReturnType<NonNullable<Parameters<typeof startSimulator>[0]['router']>>>[0] | undefined;
+    let seen:
+      | Parameters<ReturnType<NonNullable<Parameters<typeof startSimulator>[0]['router']>>>[0]
+      | undefined;
     const t = await startTestSimulator({
       router: () => (req) => {
         seen = req;
@@ -238,7 +263,11 @@ describe('Graph responses', () => {
       assert.ok(seen);
       assert.equal(seen.version, 'beta');
       assert.equal(seen.path, '/users');
-      assert.equal(seen.rawQuery, '$filter=mail%20eq%20%27a+b%27&$top=5', 'the query reaches resources as sent');
+      assert.equal(
+        seen.rawQuery,
+        '$filter=mail%20eq%20%27a+b%27&$top=5',
+        'the query reaches resources as sent',
+      );
       assert.equal(seen.now.toISOString(), '2026-03-02T00:00:00.000Z');
       assert.equal(seen.baseUrl, `${t.sim.url}/beta`);
       assert.ok(seen.roles.has('User.Read.All'));
@@ -252,7 +281,13 @@ describe('Graph responses', () => {
 describe('fault injection', () => {
   async function statusSequence(seed: number): Promise<number[]> {
     const t = await startTestSimulator({
-      faults: { seed, throttle429: 0.2, throttle429NoRetryAfter: 0.1, unavailable503: 0.1, gatewayTimeout504: 0.1 },
+      faults: {
+        seed,
+        throttle429: 0.2,
+        throttle429NoRetryAfter: 0.1,
+        unavailable503: 0.1,
+        gatewayTimeout504: 0.1,
+      },
     });
     try {
       const statuses: number[] = [];

@@ -66,6 +66,12 @@ describe('loadTenant: validation errors name the field', () => {
       /has no Exchange Online mailbox/,
     ],
     [
+      'duplicate graphId',
+      (t) => (t.copies[1].graphId = t.copies[0].graphId),
+      'copies[1].graphId',
+      /duplicate graphId/,
+    ],
+    [
       'unknown group member',
       (t) => (t.groups[1].memberIds[0] = 'ghost'),
       'groups[1].memberIds[0]',

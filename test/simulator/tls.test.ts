@@ -64,16 +64,21 @@ describe('certificates', () => {
     const t = await startTestSimulator();
     try {
       const trusting = new Agent({ connect: { ca: t.sim.caCertPem } });
-      const res = await fetch(`${t.sim.url}/common/discovery/instance?api-version=1.1`, { dispatcher: trusting });
+      const res = await fetch(`${t.sim.url}/common/discovery/instance?api-version=1.1`, {
+        dispatcher: trusting,
+      });
       assert.equal(res.status, 200);
       await trusting.close();
       const untrusting = new Agent({ connect: { ca: [] as string[] } });
       await assert.rejects(fetch(`${t.sim.url}/common/discovery/instance`, { dispatcher: untrusting }));
       await untrusting.close();
       const localhost = new Agent({ connect: { ca: t.sim.caCertPem } });
-      const viaName = await fetch(t.sim.url.replace('127.0.0.1', 'localhost') + '/common/discovery/instance', {
-        dispatcher: localhost,
-      });
+      const viaName = await fetch(
+        t.sim.url.replace('127.0.0.1', 'localhost') + '/common/discovery/instance',
+        {
+          dispatcher: localhost,
+        },
+      );
       assert.equal(viaName.status, 200);
       await localhost.close();
     } finally {

@@ -51,7 +51,10 @@ describe('store errors', () => {
       );
       assert.ok(Date.now() - started >= 90, 'waited for busy_timeout before giving up');
       assert.throws(() => store.setCheckpoint('t1', 'c', 1), isStoreError('locked'));
-      assert.throws(() => store.quotaLedger().tryTake('t1', 'messageTrace', 'high', 0), isStoreError('locked'));
+      assert.throws(
+        () => store.quotaLedger().tryTake('t1', 'messageTrace', 'high', 0),
+        isStoreError('locked'),
+      );
       // Readers are not blocked by a writer in WAL mode.
       assert.equal(store.stats().rows, 0);
     } finally {

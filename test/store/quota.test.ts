@@ -92,7 +92,9 @@ console.log(granted);
           child.stdout.on('data', (d) => {
             out += d;
           });
-          child.on('exit', (code) => (code === 0 ? done(Number(out.trim())) : fail(new Error(`taker exited ${code}`))));
+          child.on('exit', (code) =>
+            code === 0 ? done(Number(out.trim())) : fail(new Error(`taker exited ${code}`)),
+          );
         }),
     );
     const granted = await Promise.all(runs);

@@ -43,14 +43,25 @@ describe('upsertTraceRows', () => {
     assert.deepEqual(store.upsertTraceRows('t1', rows, '2026-01-20T01:05:00Z'), []);
     // Casing differences (v1.0 vs beta) and recipient casing are not changes.
     assert.deepEqual(
-      store.upsertTraceRows('t1', [row(0, { status: 'Pending', recipientAddress: 'USER0@CONTOSO.COM' })], '2026-01-20T01:06:00Z'),
+      store.upsertTraceRows(
+        't1',
+        [row(0, { status: 'Pending', recipientAddress: 'USER0@CONTOSO.COM' })],
+        '2026-01-20T01:06:00Z',
+      ),
       [],
     );
-    const changed = store.upsertTraceRows('t1', [row(0, { status: 'Delivered' }), row(1)], '2026-01-20T01:10:00Z');
+    const changed = store.upsertTraceRows(
+      't1',
+      [row(0, { status: 'Delivered' }), row(1)],
+      '2026-01-20T01:10:00Z',
+    );
     assert.equal(changed.length, 1);
     assert.equal(changed[0]!.kind, 'statusChanged');
     assert.equal(changed[0]!.kind === 'statusChanged' && changed[0]!.previousStatus, 'pending');
-    assert.deepEqual(store.upsertTraceRows('t1', [row(0, { status: 'delivered' })], '2026-01-20T01:15:00Z'), []);
+    assert.deepEqual(
+      store.upsertTraceRows('t1', [row(0, { status: 'delivered' })], '2026-01-20T01:15:00Z'),
+      [],
+    );
     const stats = store.stats('t1');
     assert.equal(stats.rows, 3);
     assert.equal(stats.statusChanges, 1);
@@ -82,10 +93,26 @@ describe('upsertTraceRows', () => {
     store.close();
   });
 
+  it('reports a row flapping between statuses within one batch as each change', () => {
+    const store = memoryStore();
+    const changes = store.upsertTraceRows(
+      't1',
+      [row(0), row(0, { status: 'delivered' }), row(0, { status: 'pending' })],
+      '2026-01-20T01:00:00Z',
+    );
+    assert.deepEqual(
+      changes.map((c) => (c.kind === 'statusChanged' ? `${c.previousStatus}->${c.row.status}` : c.kind)),
+      ['new', 'pending->delivered', 'delivered->pending'],
+    );
+    assert.equal(store.queryTraceRows()[0]!.status, 'pending');
+    store.close();
+  });
+
   it('rejects a batch holding a malformed row without storing any of it', () => {
     const store = memoryStore();
     assert.throws(
-      () => store.upsertTraceRows('t1', [row(0), row(1, { receivedDateTime: 'soon' })], '2026-01-20T01:00:00Z'),
+      () =>
+        store.upsertTraceRows('t1', [row(0), row(1, { receivedDateTime: 'soon' })], '2026-01-20T01:00:00Z'),
       (e: unknown) => e instanceof StoreError && e.code === 'invalid' && /trace-0/.test(e.message),
     );
     assert.throws(() => store.upsertTraceRows('t1', [row(0)], 'not a date'), /seenAt/);
@@ -227,7 +254,11 @@ describe('runs', () => {
     const b = store.startRun({ kind: 'investigate', tenant: 't1' });
     assert.equal(store.getRun(a)?.status, 'running');
     clock += 60_000;
-    store.finishRun(a, { status: 'partial', summary: { rows: 10 }, failures: [{ window: 'w1', reason: '503' }] });
+    store.finishRun(a, {
+      status: 'partial',
+      summary: { rows: 10 },
+      failures: [{ window: 'w1', reason: '503' }],
+    });
     const run = store.getRun(a);
     assert.deepEqual(run, {
       id: a,
@@ -266,7 +297,10 @@ describe('opening', () => {
     store.upsertTraceRows('t1', [row(0)], '2026-01-20T01:00:00Z');
     store.close();
     const raw = new DatabaseSync(path);
-    assert.equal((raw.prepare('PRAGMA user_version').get() as { user_version: number }).user_version, SCHEMA_VERSION);
+    assert.equal(
+      (raw.prepare('PRAGMA user_version').get() as { user_version: number }).user_version,
+      SCHEMA_VERSION,
+    );
     assert.equal((raw.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode, 'wal');
     raw.close();
     const again = openStore(path);

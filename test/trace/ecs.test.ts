@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkEcsTypes, ECS_FIELDS } from '../../src/trace/ecs-fields.ts';
 import { ecsEventId, emailDirection, eventAction, eventOutcome, toEcs } from '../../src/trace/ecs.ts';
+import { checkEcsTypes, ECS_FIELDS } from '../../src/trace/ecs-fields.ts';
 import { TRACE_STATUSES, type TraceRow } from '../../src/trace/model.ts';
 
 const CONTEXT = {
@@ -54,7 +54,10 @@ describe('toEcs', () => {
     assert.deepEqual(doc.source, { ip: '203.0.113.7' });
     assert.equal(doc.destination, undefined, 'an empty toIP is not an ip');
     assert.equal(doc.network.bytes, 45123);
-    assert.deepEqual(doc.related, { user: ['alerts@fabrikam.com', 'Adele.Vance@contoso.com'], ip: ['203.0.113.7'] });
+    assert.deepEqual(doc.related, {
+      user: ['alerts@fabrikam.com', 'Adele.Vance@contoso.com'],
+      ip: ['203.0.113.7'],
+    });
     assert.deepEqual(doc.observer, { vendor: 'Microsoft', product: 'Exchange Online', type: 'mta' });
     assert.deepEqual(doc.cloud, { account: { id: CONTEXT.tenantId, name: 'Contoso' } });
     assert.equal(doc.microsoft.message_trace.status, 'Delivered', 'raw status kept as sent');
@@ -197,7 +200,8 @@ describe('checkEcsTypes', () => {
     const emitted = new Set<string>();
     const walk = (obj: Record<string, unknown>, prefix: string) => {
       for (const [k, v] of Object.entries(obj)) {
-        if (v !== null && typeof v === 'object' && !Array.isArray(v)) walk(v as Record<string, unknown>, `${prefix}${k}.`);
+        if (v !== null && typeof v === 'object' && !Array.isArray(v))
+          walk(v as Record<string, unknown>, `${prefix}${k}.`);
         else emitted.add(prefix + k);
       }
     };

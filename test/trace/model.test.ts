@@ -54,7 +54,11 @@ describe('rowKey', () => {
 
 describe('parseTraceRow', () => {
   it('accepts a Graph row and keeps every property, including extra ones', () => {
-    const row = parseTraceRow({ ...GRAPH_ROW, '@odata.type': '#microsoft.graph.exchangeMessageTrace', extra: 1 });
+    const row = parseTraceRow({
+      ...GRAPH_ROW,
+      '@odata.type': '#microsoft.graph.exchangeMessageTrace',
+      extra: 1,
+    });
     assert.equal(row.id, GRAPH_ROW.id);
     assert.equal(row['@odata.type'], '#microsoft.graph.exchangeMessageTrace');
     assert.equal((row as unknown as Record<string, unknown>).extra, 1);
@@ -69,13 +73,17 @@ describe('parseTraceRow', () => {
     const { senderAddress: _, ...rest } = GRAPH_ROW;
     assert.throws(
       () => parseTraceRow(rest),
-      (e: unknown) => e instanceof TraceRowError && /"senderAddress"/.test(e.message) && /missing/.test(e.message),
+      (e: unknown) =>
+        e instanceof TraceRowError && /"senderAddress"/.test(e.message) && /missing/.test(e.message),
     );
   });
   it('names fields of the wrong type', () => {
     assert.throws(() => parseTraceRow({ ...GRAPH_ROW, size: '12' }), /"size" must be a non-negative integer/);
     assert.throws(() => parseTraceRow({ ...GRAPH_ROW, size: 1.5 }), /"size"/);
-    assert.throws(() => parseTraceRow({ ...GRAPH_ROW, status: 3 }), /"status" must be a string, got the number 3/);
+    assert.throws(
+      () => parseTraceRow({ ...GRAPH_ROW, status: 3 }),
+      /"status" must be a string, got the number 3/,
+    );
     assert.throws(() => parseTraceRow({ ...GRAPH_ROW, subject: {} }), /"subject"/);
     assert.throws(() => parseTraceRow({ ...GRAPH_ROW, '@odata.type': 5 }), /"@odata.type"/);
   });
@@ -83,7 +91,10 @@ describe('parseTraceRow', () => {
     assert.throws(() => parseTraceRow({ ...GRAPH_ROW, id: '' }), /"id" is empty/);
     assert.throws(() => parseTraceRow({ ...GRAPH_ROW, recipientAddress: '' }), /"recipientAddress" is empty/);
     assert.throws(() => parseTraceRow({ ...GRAPH_ROW, receivedDateTime: 'yesterday' }), /receivedDateTime/);
-    assert.throws(() => parseTraceRow({ ...GRAPH_ROW, receivedDateTime: '2026-13-45T99:00:00Z' }), /receivedDateTime/);
+    assert.throws(
+      () => parseTraceRow({ ...GRAPH_ROW, receivedDateTime: '2026-13-45T99:00:00Z' }),
+      /receivedDateTime/,
+    );
   });
   it('rejects non-objects', () => {
     assert.throws(() => parseTraceRow(null), /must be a JSON object, got null/);
@@ -96,6 +107,24 @@ describe('receivedAtIso', () => {
   it('reads a timestamp without zone as UTC, never local time', () => {
     assert.equal(receivedAtIso({ receivedDateTime: '2026-01-20T10:15:30' }), '2026-01-20T10:15:30.000Z');
     assert.equal(receivedAtIso({ receivedDateTime: '2026-01-20T10:15:30.5Z' }), '2026-01-20T10:15:30.500Z');
-    assert.equal(receivedAtIso({ receivedDateTime: '2026-01-20T12:15:30+02:00' }), '2026-01-20T10:15:30.000Z');
+    assert.equal(
+      receivedAtIso({ receivedDateTime: '2026-01-20T12:15:30+02:00' }),
+      '2026-01-20T10:15:30.000Z',
+    );
+  });
+});
+
+describe('receivedAtIso fast path', () => {
+  it('agrees with Date for every form Graph may send, including rolled-over dates', () => {
+    for (const v of [
+      '2026-01-20T10:15:30Z',
+      '2026-02-28T23:59:59Z',
+      '2026-02-30T10:15:30Z',
+      '2026-01-31T24:00:00Z',
+      '2024-02-29T00:00:00Z',
+    ]) {
+      assert.equal(receivedAtIso({ receivedDateTime: v }), new Date(v).toISOString(), v);
+    }
+    assert.throws(() => receivedAtIso({ receivedDateTime: '2026-13-20T10:15:30Z' }), /RFC 3339/);
   });
 });

@@ -125,7 +125,10 @@ describe('planWindows', () => {
 
   it('refuses invalid dates and window sizes', () => {
     assert.throws(() => planWindows({ from: new Date('x'), until: NOW, now: NOW }), WindowError);
-    assert.throws(() => planWindows({ from: NOW - 1000, until: NOW, now: NOW, maxWindowMs: 10 }), WindowError);
+    assert.throws(
+      () => planWindows({ from: NOW - 1000, until: NOW, now: NOW, maxWindowMs: 10 }),
+      WindowError,
+    );
   });
 
   it('tiles random ranges exactly: whole seconds, ≤ max span, no gap, no overlap (property)', () => {

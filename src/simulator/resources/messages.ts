@@ -181,8 +181,13 @@ export function listMessages(
       const excluded = recoverableFolderIds(mailboxFolders(index, user.id), user.id);
       inScope = (copy) => !excluded.has(folderIdOf(user.id, copy.folder));
     }
+    // The generator also places mail that arrives after the anchor; it exists only once the sim clock reaches it.
+    const nowMs = req.now.getTime();
     const matching = candidates
-      .filter((copy) => inScope(copy) && withinBounds(copy, query.bounds))
+      .filter(
+        (copy) =>
+          Date.parse(copy.receivedDateTime) <= nowMs && inScope(copy) && withinBounds(copy, query.bounds),
+      )
       .sort((a, b) =>
         a.receivedDateTime !== b.receivedDateTime
           ? a.receivedDateTime < b.receivedDateTime

@@ -1,0 +1,364 @@
+// One tenant's collection: reads windows, stores rows, turns changes into events, delivers them through the
+// outbox to every sink, and advances the checkpoint only once a window's events are all settled.
+
+import { silentLogger } from '../graph/logger.ts';
+import type { Clock, Logger, Send } from '../graph/types.ts';
+import { deliver } from '../sinks/fanout.ts';
+import { type Sink, type SinkEvent, sinkEventKey } from '../sinks/types.ts';
+import type { Store } from '../store/store.ts';
+import { type EcsContext, toEcs } from './ecs.ts';
+import { readWindow } from './fetch-window.ts';
+import { parseTraceRow, parseUtcMs, type TraceRow } from './model.ts';
+import { mergeOutbox, type OutboxEntry, outboxEntry, readOutbox, writeOutbox } from './outbox.ts';
+import {
+  afterBackfillWindow,
+  afterFastWindow,
+  type CollectorState,
+  type PassSettings,
+  parseState,
+  planBackfill,
+  planFastPass,
+  planReconcile,
+  reconcileStart,
+} from './passes.ts';
+import { RequestLog } from './quota-usage.ts';
+import type { TimeWindow } from './windows.ts';
+
+export const STATE_CHECKPOINT = 'collector';
+
+export interface CollectorTenant {
+  /** Tenant id (GUID) as the store and the quota ledger know it. */
+  tenantId: string;
+  name?: string;
+  /** The tenant's accepted domains, for email.direction. */
+  acceptedDomains: string[];
+  /** This tenant's Graph client (its own credentials and quota ledger). */
+  send: Send;
+}
+
+export type PassName = 'fast' | 'backfill' | 'reconcile';
+
+export interface CollectorProgress {
+  tenant: string;
+  pass: PassName;
+  window: { start: string; end: string };
+  /** 1-based position of this window in its pass. */
+  windowIndex: number;
+  windowCount: number;
+  coveredFrom: string | null;
+  fastUntil: string | null;
+  rows: number;
+  events: number;
+}
+
+export interface TenantCycleReport {
+  tenant: string;
+  ok: boolean;
+  /** Why the cycle stopped early (its windows are read again next cycle). */
+  error?: string;
+  windows: Record<PassName, number>;
+  requests: number;
+  brokenSkiptokens: number;
+  splits: number;
+  rows: number;
+  events: { new: number; statusChanged: number };
+  /** Counted, never silent: rows that are not message traces, events sinks refused for good. */
+  dropped: Record<string, number>;
+  reconciled: boolean;
+  coveredFrom: string | null;
+  fastUntil: string | null;
+  /** now − fastUntil: how far behind real time delivered data is. */
+  lagMs: number | null;
+}
+
+export interface TenantCollectorOptions {
+  tenant: CollectorTenant;
+  store: Store;
+  sinks: readonly Sink[];
+  clock: Clock;
+  settings: PassSettings;
+  reconcileIntervalMs: number;
+  since?: number;
+  pageSize?: number;
+  maxPagesPerWindow?: number;
+  logger?: Logger;
+  onProgress?: (progress: CollectorProgress) => void;
+  requestLog?: RequestLog;
+}
+
+/** Some sink did not acknowledge every event: the window stays unchecked and is delivered again next cycle. */
+export class SinkDeliveryError extends Error {
+  override readonly name = 'SinkDeliveryError';
+}
+
+export class TenantCollector {
+  readonly tenantId: string;
+  readonly requestLog: RequestLog;
+  readonly #o: TenantCollectorOptions;
+  readonly #ecsContext: EcsContext;
+  readonly #logger: Logger;
+  readonly #sinkNames: string[];
+  #outbox: OutboxEntry[] | undefined;
+  #report!: TenantCycleReport;
+  /** Checkpoint version this collector last read or wrote: a write expects it still (compare-and-set). */
+  #stateVersion = 0;
+  /** Start of the first window the fast pass read in this cycle. */
+  #freshFrom: number | undefined;
+
+  constructor(options: TenantCollectorOptions) {
+    this.#o = options;
+    this.tenantId = options.tenant.tenantId;
+    this.requestLog = options.requestLog ?? new RequestLog();
+    this.#logger = options.logger ?? silentLogger;
+    this.#sinkNames = options.sinks.map((s) => s.name);
+    this.#ecsContext = {
+      tenantId: options.tenant.tenantId,
+      acceptedDomains: options.tenant.acceptedDomains,
+      ...(options.tenant.name !== undefined ? { tenantName: options.tenant.name } : {}),
+    };
+  }
+
+  /** One cycle: pending outbox, fast pass, backfill, then reconciliation when due. Never throws. */
+  async runCycle(signal?: AbortSignal): Promise<TenantCycleReport> {
+    const report = this.#newReport();
+    this.#report = report;
+    try {
+      this.#stateVersion = this.#readState().version;
+      this.#freshFrom = undefined;
+      await this.#deliverOutbox();
+      await this.#fastPass(signal);
+      await this.#backfill(signal);
+      await this.#reconcile(signal);
+    } catch (error) {
+      report.ok = false;
+      report.error = (error as Error)?.message ?? String(error);
+      this.#logger.warn('collector.cycle_failed', { tenant: this.tenantId, error: report.error });
+      if (signal?.aborted) report.error = `stopped: ${report.error}`;
+    }
+    try {
+      const { state } = this.#readState();
+      report.coveredFrom = iso(state.coveredFrom);
+      report.fastUntil = iso(state.fastUntil);
+      report.lagMs = state.fastUntil === null ? null : this.#o.clock.now() - state.fastUntil;
+    } catch {
+      // The store itself failed (the error is reported above); the report goes out without positions.
+    }
+    return report;
+  }
+
+  async #fastPass(signal: AbortSignal | undefined): Promise<void> {
+    const now = this.#o.clock.now();
+    const { state } = this.#readState();
+    const initialFrom = this.#o.since ?? now - this.#o.settings.trailingMs;
+    const windows = planFastPass(state, now, this.#o.settings, initialFrom);
+    this.#freshFrom = windows[0]?.start;
+    await this.#runWindows('fast', windows, signal, afterFastWindow);
+  }
+
+  async #backfill(signal: AbortSignal | undefined): Promise<void> {
+    const { state } = this.#readState();
+    const windows = planBackfill(state, this.#o.since, this.#o.clock.now(), this.#o.settings);
+    await this.#runWindows('backfill', windows, signal, afterBackfillWindow);
+  }
+
+  async #reconcile(signal: AbortSignal | undefined): Promise<void> {
+    const now = this.#o.clock.now();
+    const { state } = this.#readState();
+    if (state.lastReconcileAt !== null && now - state.lastReconcileAt < this.#o.reconcileIntervalMs) return;
+    // What the fast pass read moments ago cannot have changed yet: reconcile only the time before it.
+    const fresh = this.#freshFrom;
+    const upTo =
+      fresh === undefined || state.fastUntil === null
+        ? state
+        : { ...state, fastUntil: Math.min(state.fastUntil, fresh - 1000) };
+    const windows = planReconcile(upTo, now, this.#o.settings, this.#transientRowTimes(state, now));
+    if (windows.length === 0) return;
+    await this.#runWindows('reconcile', windows, signal, (s) => s);
+    this.#saveState((s) => ({ ...s, lastReconcileAt: now }));
+    this.#report.reconciled = true;
+  }
+
+  /** receivedDateTime of stored rows older than the trailing window whose status is still transient. */
+  #transientRowTimes(state: CollectorState, now: number): number[] {
+    const until = reconcileStart(state, now, this.#o.settings) - 1;
+    if (state.coveredFrom === null || until < state.coveredFrom) return [];
+    const times: number[] = [];
+    for (const status of ['gettingStatus', 'pending']) {
+      const rows = this.#o.store.queryTraceRows({
+        tenant: this.tenantId,
+        status,
+        since: state.coveredFrom,
+        until,
+        limit: 10_000,
+      });
+      for (const r of rows) {
+        const ms = parseUtcMs(r.row.receivedDateTime);
+        if (ms !== undefined) times.push(ms);
+      }
+    }
+    return times;
+  }
+
+  async #runWindows(
+    pass: PassName,
+    windows: readonly TimeWindow[],
+    signal: AbortSignal | undefined,
+    advance: (state: CollectorState, window: TimeWindow) => CollectorState,
+  ): Promise<void> {
+    for (const [index, window] of windows.entries()) {
+      signal?.throwIfAborted();
+      let rows = 0;
+      let events = 0;
+      const stats = await readWindow(window, {
+        send: this.#o.tenant.send,
+        ...(this.#o.pageSize !== undefined ? { pageSize: this.#o.pageSize } : {}),
+        ...(this.#o.maxPagesPerWindow !== undefined ? { maxPagesPerWindow: this.#o.maxPagesPerWindow } : {}),
+        ...(signal ? { signal } : {}),
+        onRequest: () => this.requestLog.record(this.#o.clock.now()),
+        onPage: async (items) => {
+          const result = await this.#ingest(items);
+          rows += result.rows;
+          events += result.events;
+        },
+      });
+      this.#report.requests += stats.requests;
+      this.#report.brokenSkiptokens += stats.brokenSkiptokens;
+      this.#report.splits += stats.splits;
+      this.#report.windows[pass]++;
+      // Every page was delivered before the next was read, so the whole window is acknowledged here.
+      const state = this.#saveState((s) => advance(s, window));
+      this.#o.onProgress?.({
+        tenant: this.tenantId,
+        pass,
+        window: { start: iso(window.start)!, end: iso(window.end)! },
+        windowIndex: index + 1,
+        windowCount: windows.length,
+        coveredFrom: iso(state.coveredFrom),
+        fastUntil: iso(state.fastUntil),
+        rows,
+        events,
+      });
+    }
+  }
+
+  /** Stores one page and delivers what changed; throws SinkDeliveryError when some sink still owes an event. */
+  async #ingest(items: readonly unknown[]): Promise<{ rows: number; events: number }> {
+    const rows: TraceRow[] = [];
+    for (const item of items) {
+      try {
+        rows.push(parseTraceRow(item));
+      } catch (error) {
+        this.#countDrop('invalid_row');
+        this.#logger.warn('collector.invalid_row', {
+          tenant: this.tenantId,
+          error: (error as Error).message,
+        });
+      }
+    }
+    this.#report.rows += rows.length;
+    if (rows.length === 0) return { rows: 0, events: 0 };
+    const store = this.#o.store;
+    const seenAt = new Date(this.#o.clock.now()).toISOString();
+    const current = this.#pendingOutbox();
+    // Rows and the events they cause are committed together: a crash right after still delivers the events.
+    const next = store.transaction(() => {
+      const changes = store.upsertTraceRows(this.tenantId, rows, seenAt);
+      if (changes.length === 0) return undefined;
+      const added = changes.map((c) => outboxEntry(c, sinkEventKey(c.row), this.#sinkNames));
+      const merged = mergeOutbox(current, added);
+      writeOutbox(store, this.tenantId, merged);
+      return { merged, added: added.length };
+    });
+    if (next === undefined) return { rows: rows.length, events: 0 };
+    this.#outbox = next.merged;
+    await this.#deliverOutbox();
+    return { rows: rows.length, events: next.added };
+  }
+
+  async #deliverOutbox(): Promise<void> {
+    const entries = this.#pendingOutbox();
+    if (entries.length === 0) return;
+    const outcome = await deliver(
+      this.#o.sinks,
+      entries.map((entry) => ({ event: this.#toEvent(entry), sinks: entry.sinks })),
+    );
+    if (outcome.settled.length > 0) await Promise.all(this.#o.sinks.map((s) => s.flush()));
+    const settled = new Set(outcome.settled);
+    const left: OutboxEntry[] = [];
+    for (const entry of entries) {
+      if (settled.has(entry.key)) this.#report.events[entry.kind]++;
+      else left.push({ ...entry, sinks: outcome.remaining.get(entry.key) ?? entry.sinks });
+    }
+    for (const drop of outcome.dropped) this.#countDrop(`${drop.sink}: ${drop.reason}`);
+    writeOutbox(this.#o.store, this.tenantId, left);
+    this.#outbox = left;
+    if (left.length > 0) {
+      const first = outcome.failed[0];
+      throw new SinkDeliveryError(
+        `${left.length} event(s) not acknowledged by every sink` +
+          (first ? ` (${first.sink}: ${first.reason})` : '') +
+          '; they stay in the outbox and the window is read again next cycle',
+      );
+    }
+  }
+
+  #toEvent(entry: OutboxEntry): SinkEvent {
+    return {
+      key: entry.key,
+      kind: entry.kind,
+      ...(entry.previousStatus !== undefined ? { previousStatus: entry.previousStatus } : {}),
+      row: entry.row,
+      ecs: toEcs(entry.row, this.#ecsContext),
+      tenant: this.tenantId,
+    };
+  }
+
+  #pendingOutbox(): OutboxEntry[] {
+    this.#outbox ??= readOutbox(this.#o.store, this.tenantId);
+    return this.#outbox;
+  }
+
+  #readState(): { state: CollectorState; version: number } {
+    const record = this.#o.store.getCheckpointRecord<unknown>(this.tenantId, STATE_CHECKPOINT);
+    return { state: parseState(record?.value), version: record?.version ?? 0 };
+  }
+
+  /**
+   * Compare-and-set against the version this cycle started from: a second collector of the same tenant makes
+   * this one fail its cycle (StoreError 'conflict') instead of silently moving the checkpoint under it.
+   */
+  #saveState(update: (state: CollectorState) => CollectorState): CollectorState {
+    const { state } = this.#readState();
+    const next = update(state);
+    this.#stateVersion = this.#o.store.setCheckpoint(this.tenantId, STATE_CHECKPOINT, next, {
+      expectedVersion: this.#stateVersion,
+    });
+    return next;
+  }
+
+  #countDrop(reason: string): void {
+    this.#report.dropped[reason] = (this.#report.dropped[reason] ?? 0) + 1;
+  }
+
+  #newReport(): TenantCycleReport {
+    return {
+      tenant: this.tenantId,
+      ok: true,
+      windows: { fast: 0, backfill: 0, reconcile: 0 },
+      requests: 0,
+      brokenSkiptokens: 0,
+      splits: 0,
+      rows: 0,
+      events: { new: 0, statusChanged: 0 },
+      dropped: {},
+      reconciled: false,
+      coveredFrom: null,
+      fastUntil: null,
+      lagMs: null,
+    };
+  }
+}
+
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
