@@ -75,6 +75,9 @@ export class GraphPipeline {
     this.#latencyRandom = seededRandom(mixSeed(options.faults.config.seed, 0x1a7e));
   }
 
+  /** Lower-cased id, UPN and mail → user id, per tenant: a linear scan per request made sweeps quadratic. */
+  readonly #mailboxIndex = new WeakMap<Tenant, { userCount: number; ids: Map<string, string> }>();
+
   /** Numbers an HTTP request as it arrives, before anything else is done with it. */
   nextArrival(): number {
     return ++this.#arrivals;
@@ -83,13 +86,13 @@ export class GraphPipeline {
   /** Resolves the `{id|upn}` of a mailbox path to the user's id (UPN and mail compared case-insensitively). */
   resolveMailbox(tenant: Tenant, ref: string): string {
     const lower = ref.toLowerCase();
-    const user = tenant.users.find(
-      (u) =>
-        u.id.toLowerCase() === lower ||
-        u.userPrincipalName.toLowerCase() === lower ||
-        (u.mail !== null && u.mail.toLowerCase() === lower),
-    );
-    return user?.id ?? lower;
+    let index = this.#mailboxIndex.get(tenant);
+    // Tests may add users to a live tenant: rebuild when the directory changed size.
+    if (!index || index.userCount !== tenant.users.length) {
+      index = { userCount: tenant.users.length, ids: mailboxAliases(tenant) };
+      this.#mailboxIndex.set(tenant, index);
+    }
+    return index.ids.get(lower) ?? lower;
   }
 
   /** The key a $batch groups items by: items of one mailbox share at most `batchItemConcurrency` slots. */
@@ -302,4 +305,13 @@ function unknownSegment(req: SimRequest): SimResponse {
     // keep the raw segment
   }
   return graphError(req, 400, 'BadRequest', `Resource not found for the segment '${decoded}'.`);
+}
+
+function mailboxAliases(tenant: Tenant): Map<string, string> {
+  const ids = new Map<string, string>();
+  for (const user of tenant.users) {
+    for (const alias of [user.id, user.userPrincipalName, user.mail])
+      if (alias && !ids.has(alias.toLowerCase())) ids.set(alias.toLowerCase(), user.id);
+  }
+  return ids;
 }

@@ -1,0 +1,41 @@
+// The one place that turns a validated TenantConfig into a Graph client, so every command authenticates,
+// trusts CAs and logs the same way.
+import { createGraphClient, type GraphClient, type GraphClientOptions } from '../graph/client.ts';
+import { registerSecret } from '../graph/redact.ts';
+import type { Credential } from '../graph/tokens.ts';
+import type { Clock, Logger, QuotaLedger } from '../graph/types.ts';
+import type { TenantConfig } from './config.ts';
+
+export interface ClientOptions {
+  logger?: Logger;
+  clock?: Clock;
+  quotaLedger?: QuotaLedger;
+  maxConcurrency?: number;
+}
+
+function credentialOf(tenant: TenantConfig): Credential {
+  const credential = tenant.credential;
+  if (credential.kind === 'secret') {
+    registerSecret(credential.secret);
+    return { clientSecret: credential.secret };
+  }
+  registerSecret(credential.privateKeyPem);
+  return { certificatePem: credential.certificatePem, privateKeyPem: credential.privateKeyPem };
+}
+
+export function clientForTenant(tenant: TenantConfig, options: ClientOptions = {}): GraphClient {
+  const clientOptions: GraphClientOptions = {
+    tenantId: tenant.tenantId,
+    clientId: tenant.clientId,
+    credential: credentialOf(tenant),
+    cloud: tenant.cloud,
+    ...(tenant.authorityHost ? { authorityHost: tenant.authorityHost } : {}),
+    ...(tenant.graphEndpoint ? { graphEndpoint: tenant.graphEndpoint } : {}),
+    ...(tenant.caFile ? { caFile: tenant.caFile } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.quotaLedger ? { quotaLedger: options.quotaLedger } : {}),
+    ...(options.maxConcurrency ? { maxConcurrency: options.maxConcurrency } : {}),
+  };
+  return createGraphClient(clientOptions);
+}
