@@ -4,6 +4,12 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { CLOUD_NAMES, type CloudName } from '../graph/clouds.ts';
+import {
+  type CollectorSettings,
+  parseCollectorSection,
+  parseSinksSection,
+  type SinkConfig,
+} from './collect-config.ts';
 import { CliError, EXIT } from './errors.ts';
 
 export type CredentialConfig =
@@ -27,6 +33,10 @@ export interface MailtraceConfig {
   source: string;
   tenants: TenantConfig[];
   store?: string;
+  /** `collector`: delay, trailingWindow, cycleInterval, since (see collect-config.ts). */
+  collector?: CollectorSettings;
+  /** `sinks`: where collected events go besides the store. */
+  sinks?: SinkConfig[];
 }
 
 export class ConfigError extends CliError {
@@ -265,10 +275,14 @@ export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
     names.add(t.name);
   }
   const store = optionalString(doc, 'store', path);
+  const collector = parseCollectorSection(doc.collector, `${path}: collector`);
+  const sinks = parseSinksSection(doc.sinks, baseDir, `${path}: sinks`);
   return {
     source: path,
     tenants,
     ...(store ? { store: isAbsolute(store) ? store : resolve(baseDir, store) } : {}),
+    ...(doc.collector !== undefined ? { collector } : {}),
+    ...(doc.sinks !== undefined ? { sinks } : {}),
   };
 }
 

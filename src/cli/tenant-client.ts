@@ -2,6 +2,7 @@
 // trusts CAs and logs the same way.
 import { createGraphClient, type GraphClient, type GraphClientOptions } from '../graph/client.ts';
 import { registerSecret } from '../graph/redact.ts';
+import type { RetryPolicy } from '../graph/retry-policy.ts';
 import type { Credential } from '../graph/tokens.ts';
 import type { Clock, Logger, QuotaLedger } from '../graph/types.ts';
 import type { TenantConfig } from './config.ts';
@@ -11,6 +12,9 @@ export interface ClientOptions {
   clock?: Clock;
   quotaLedger?: QuotaLedger;
   maxConcurrency?: number;
+  /** A short policy for one-shot checks (doctor) that must not wait minutes on a throttled endpoint. */
+  retry?: Partial<RetryPolicy>;
+  timeoutMs?: number;
 }
 
 function credentialOf(tenant: TenantConfig): Credential {
@@ -36,6 +40,8 @@ export function clientForTenant(tenant: TenantConfig, options: ClientOptions = {
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.quotaLedger ? { quotaLedger: options.quotaLedger } : {}),
     ...(options.maxConcurrency ? { maxConcurrency: options.maxConcurrency } : {}),
+    ...(options.retry ? { retry: options.retry } : {}),
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
   };
   return createGraphClient(clientOptions);
 }

@@ -296,3 +296,19 @@ describe('routing', () => {
     );
   });
 });
+
+describe('mail that has not arrived yet', () => {
+  it('is invisible until the sim clock reaches its receivedDateTime', () => {
+    const tenant = baseTenant();
+    tenant.copies = [copy(ADELE, 'msg-future', 'inbox', { receivedDateTime: '2026-03-01T12:30:00Z' })];
+    const router = routerFor(tenant);
+    const at = (now: string) =>
+      call(router, { path: `/users/${ADELE}/messages`, query: search(CAMPAIGN_ID), now: new Date(now) }).body
+        .value;
+    assert.deepEqual(at('2026-03-01T12:29:59Z'), []);
+    assert.deepEqual(
+      at('2026-03-01T12:30:00Z')?.map((m) => m.id),
+      ['msg-future'],
+    );
+  });
+});
