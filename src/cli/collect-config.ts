@@ -18,7 +18,7 @@ export interface CollectorSettings {
 /** An NDJSON file; the SIEM sinks keep their validated options for their own factory (see sinks/config.ts). */
 export type SinkConfig =
   | { type: 'ndjson'; name?: string; path: string }
-  | { type: string; name?: string; options: Record<string, unknown>; where: string };
+  | { type: string; name?: string; options: Record<string, unknown>; where: string; baseDir: string };
 
 const UNIT_MS: Record<string, number> = {
   s: 1000,
@@ -132,7 +132,7 @@ export function parseSinksSection(raw: unknown, baseDir: string, where = 'sinks'
     names.add(sinkName);
     if (type !== 'ndjson') {
       const { type: _type, name: _name, ...options } = entry;
-      return { type, ...(name !== undefined ? { name: name as string } : {}), options, where: at };
+      return { type, ...(name !== undefined ? { name: name as string } : {}), options, where: at, baseDir };
     }
     for (const key of Object.keys(entry))
       if (!['type', 'name', 'path'].includes(key))

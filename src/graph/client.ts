@@ -1,6 +1,9 @@
 // The Graph client: a Send built from small plugins, outermost first:
-//   retry -> auth -> quota -> concurrency -> mailbox limit -> transport
-// Retry is outermost so every attempt waits for (and pays) quota and permits again. Auth sits above the limiters
+//   retry -> throttle wait -> auth -> quota -> concurrency -> mailbox limit -> throttle gate -> transport
+// Retry is outermost so every attempt waits for (and pays) quota and permits again. The throttle gate holds every
+// request of an endpoint class while one of them is under Retry-After: it waits once above the limiters (a held
+// request holds no permit) and again right above the transport, where it also records the Retry-After, so that a
+// request that queued for a permit meanwhile still waits. Auth sits above the limiters
 // so that its one forced-refresh retry after a 401 also pays quota. Quota waits before permits are taken, so a
 // request waiting for the tenant budget holds no concurrency or mailbox permit that others could use.
 import { authPlugin } from './auth.ts';
@@ -18,6 +21,7 @@ import { silentLogger } from './logger.ts';
 import { InMemoryQuotaLedger, quotaPlugin } from './quota.ts';
 import { retryPlugin } from './retry.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.ts';
+import { ThrottleGate, throttleGatePlugin, throttleWaitPlugin } from './throttle-gate.ts';
 import { type Credential, createTokenProvider, type GraphTokenProvider } from './tokens.ts';
 import { createTransport, type GraphVersion } from './transport.ts';
 import type { Clock, Logger, Plugin, QuotaLedger, Send } from './types.ts';
@@ -99,13 +103,11 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
     ...(options.version ? { version: options.version } : {}),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
   });
+  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  const throttleGate = new ThrottleGate({ clock, logger, maxWaitMs: policy.maxRetryAfterMs });
   const plugins: Plugin[] = [
-    retryPlugin({
-      ...(options.retry ? { policy: { ...DEFAULT_RETRY_POLICY, ...options.retry } } : {}),
-      clock,
-      logger,
-      ...(options.random ? { random: options.random } : {}),
-    }),
+    retryPlugin({ policy, clock, logger, ...(options.random ? { random: options.random } : {}) }),
+    throttleWaitPlugin(throttleGate),
     authPlugin(tokens),
     quotaPlugin({
       ledger: options.quotaLedger ?? new InMemoryQuotaLedger(),
@@ -114,6 +116,7 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
     }),
     concurrencyPlugin(createConcurrencyLimiter(options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY)),
     mailboxLimitPlugin(mailboxLimiter),
+    throttleGatePlugin(throttleGate),
   ];
   const send = compose(plugins, transport);
   return {
@@ -124,7 +127,10 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
     tenantId: options.tenantId,
     mailboxLimiter,
     http,
-    close: () => http.close(),
+    close: () => {
+      throttleGate.close();
+      return http.close();
+    },
   };
 }
 

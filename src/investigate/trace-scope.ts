@@ -9,13 +9,7 @@ import { buildQuery } from '../graph/odata.ts';
 import { pages } from '../graph/paging.ts';
 import type { GraphRequest, Send } from '../graph/types.ts';
 import { normalizeStatus, parseUtcMs } from '../trace/model.ts';
-import {
-  HORIZON_MS,
-  planWindows,
-  type TimeWindow,
-  WindowError,
-  windowFilter,
-} from '../trace/windows.ts';
+import { HORIZON_MS, planWindows, type TimeWindow, WindowError, windowFilter } from '../trace/windows.ts';
 import type { TraceRecipient } from './model.ts';
 
 export const MESSAGE_TRACES_PATH = '/admin/exchange/tracing/messageTraces';
@@ -26,8 +20,13 @@ export interface TraceScopeOptions {
   /** RFC 3339 instants from --since/--until; default: the whole 90-day horizon up to now. */
   since?: string;
   until?: string;
-  /** Epoch ms the horizon is measured from (a clock-skew margin already applied by the caller). */
+  /** Epoch ms the horizon is measured from. */
   now: number;
+  /**
+   * Kept off both ends of the horizon: the service refuses a start more than 90 days before, or an end after, *its*
+   * now, so a client clock off by up to this much still asks only for what the service accepts.
+   */
+  clockSkewMarginMs?: number;
   signal?: AbortSignal;
 }
 
@@ -51,17 +50,32 @@ export class TraceUnavailableError extends Error {
 }
 
 /** The windows a trace scope reads: newest first, clipped to the horizon (beyondHorizon says when it was). */
-export function traceWindows(options: Pick<TraceScopeOptions, 'since' | 'until' | 'now'>): {
+export function traceWindows(
+  options: Pick<TraceScopeOptions, 'since' | 'until' | 'now' | 'clockSkewMarginMs'>,
+): {
   windows: TimeWindow[];
   beyondHorizon: boolean;
 } {
-  const since = options.since === undefined ? options.now - HORIZON_MS : instant(options.since, '--since');
-  const until = options.until === undefined ? options.now : instant(options.until, '--until');
+  const margin = options.clockSkewMarginMs ?? 0;
+  const now = options.now - margin;
+  const horizonMs = HORIZON_MS - 2 * margin;
+  const since = options.since === undefined ? now - horizonMs : instant(options.since, '--since');
+  const until = options.until === undefined ? now : instant(options.until, '--until');
   if (since > until) {
-    throw new WindowError('inverted', `impossible time range: --since ${options.since} is after --until ${options.until}`);
+    throw new WindowError(
+      'inverted',
+      `impossible time range: --since ${options.since} is after --until ${options.until}`,
+    );
   }
-  const beyondHorizon = since < options.now - HORIZON_MS;
-  const windows = planWindows({ from: since, until, now: options.now, order: 'newest-first', beyondHorizon: 'clip' });
+  const beyondHorizon = since < now - horizonMs;
+  const windows = planWindows({
+    from: since,
+    until,
+    now,
+    horizonMs,
+    order: 'newest-first',
+    beyondHorizon: 'clip',
+  });
   return { windows, beyondHorizon };
 }
 
@@ -118,7 +132,8 @@ export function toRecipient(item: unknown, messageId: string): TraceRecipient | 
   const row = item as Record<string, unknown>;
   const text = (key: string): string => (typeof row[key] === 'string' ? (row[key] as string) : '');
   if (text('recipientAddress') === '') return undefined;
-  if (text('messageId') !== '' && text('messageId').toLowerCase() !== messageId.toLowerCase()) return undefined;
+  if (text('messageId') !== '' && text('messageId').toLowerCase() !== messageId.toLowerCase())
+    return undefined;
   return {
     address: text('recipientAddress'),
     status: normalizeStatus(text('status')),
@@ -138,7 +153,7 @@ function asUnavailable(error: unknown): TraceUnavailableError {
           ? 'message trace answered 403 (ExchangeMessageTrace.Read.All not granted)'
           : error.status === 429
             ? 'the tenant message trace budget (100 requests / 5 min) is exhausted'
-            : `message trace failed (${error.status} ${error.code})`;
+            : `message trace failed (${error.status} ${error.code}: ${error.message.slice(0, 200)})`;
     return new TraceUnavailableError(why, {
       cause: error,
       ...(error.requestId ? { requestId: error.requestId } : {}),
@@ -150,6 +165,7 @@ function asUnavailable(error: unknown): TraceUnavailableError {
 
 function instant(value: string, option: string): number {
   const ms = parseUtcMs(value);
-  if (ms === undefined) throw new WindowError('invalid', `${option} is not an RFC 3339 instant: ${JSON.stringify(value)}`);
+  if (ms === undefined)
+    throw new WindowError('invalid', `${option} is not an RFC 3339 instant: ${JSON.stringify(value)}`);
   return ms;
 }

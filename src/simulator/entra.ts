@@ -10,6 +10,13 @@ import type { SimApp, Tenant } from './model.ts';
 
 export const JWT_BEARER_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const PUBLIC_GRAPH_ROOT = 'https://graph.microsoft.com';
+/** The simulator can stand in for any cloud: a client of a national cloud asks for that cloud's Graph root. */
+export const GRAPH_ROOTS: readonly string[] = [
+  PUBLIC_GRAPH_ROOT,
+  'https://graph.microsoft.us',
+  'https://dod-graph.microsoft.us',
+  'https://microsoftgraph.chinacloudapi.cn',
+];
 /** Entra tolerates this much clock skew on assertion times. */
 const ASSERTION_SKEW_SECONDS = 300;
 /** Longest accepted assertion lifetime (msal issues 10 minutes; a little slack for slow clients). */
@@ -107,7 +114,8 @@ function audienceForScope(scope: string, baseUrl: string): string | undefined {
   if (resource === scopes[0]) return undefined;
   const normalised = resource.replace(/\/+$/, '');
   if (normalised === baseUrl) return baseUrl;
-  if (normalised === PUBLIC_GRAPH_ROOT || normalised === GRAPH_APP_ID) return PUBLIC_GRAPH_ROOT;
+  if (normalised === GRAPH_APP_ID) return PUBLIC_GRAPH_ROOT;
+  if (GRAPH_ROOTS.includes(normalised)) return normalised;
   return undefined;
 }
 

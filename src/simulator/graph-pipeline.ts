@@ -48,7 +48,9 @@ export class GraphPipeline {
   readonly #mailboxRate: RollingWindow;
   readonly #traceQuota: RollingWindow;
   readonly #concurrency = new ConcurrencyGauge();
-  readonly #throttles = new ThrottleLedger();
+  readonly #throttles: ThrottleLedger;
+  /** Per $batch request id: throttles recorded by its items, armed once the whole batch response is written. */
+  readonly #pendingArms = new Map<string, (() => void)[]>();
   readonly #latencyRandom: () => number;
   #requestCounter = 0;
   #arrivals = 0;
@@ -72,6 +74,7 @@ export class GraphPipeline {
       options.limits.mailboxWindowMs,
     );
     this.#traceQuota = new RollingWindow(options.limits.traceRequestsPerWindow, options.limits.traceWindowMs);
+    this.#throttles = new ThrottleLedger({ inFlightAllowance: options.limits.retryAfterInFlightAllowance });
     this.#latencyRandom = seededRandom(mixSeed(options.faults.config.seed, 0x1a7e));
   }
 
@@ -108,6 +111,8 @@ export class GraphPipeline {
     this.stats.countRequest(endpointClass, mailbox);
     if (call.batchRequestId !== undefined) this.stats.batchItems++;
     const outcome = await this.#run(call, endpointClass, mailbox, dispatch);
+    if (call.batchRequestId === undefined) this.#armAfterWrite(this.#pendingArms.get(call.requestId) ?? []);
+    this.#pendingArms.delete(call.requestId);
     this.stats.record({
       method: call.method,
       path: call.rawQuery ? `${call.path}?${call.rawQuery}` : call.path,
@@ -139,16 +144,23 @@ export class GraphPipeline {
     if (refused) return respond(refused);
 
     const throttleKey = this.#throttleKey(call, endpointClass, mailbox);
-    const early = this.#throttles.ignoredMs(
-      throttleKey,
-      this.clock.nowMs(),
-      call.arrival,
-      call.batchRequestId,
-    );
-    if (early > 0) {
-      this.stats.violation('retryAfterIgnored');
+    const throttle = this.#throttles.check(throttleKey, {
+      nowMs: this.clock.nowMs(),
+      arrival: call.arrival,
+      clientRequestId: call.clientRequestId,
+      ...(call.batchRequestId !== undefined ? { origin: call.batchRequestId } : {}),
+    });
+    if (throttle.throttledMs > 0) {
+      if (throttle.ignored) this.stats.violation('retryAfterIgnored');
+      if (process.env.DBG && !throttleKey.startsWith('mailbox')) console.log('THR', throttle.ignored, call.arrival, this.#arrivals, call.clientRequestId.slice(0,8), throttle.throttledMs, performance.now().toFixed(2));
       return respond(
-        this.#throttled(call, endpointClass, throttleKey, secondsUntil(early, 0), 'retried too early'),
+        this.#throttled(
+          call,
+          endpointClass,
+          throttleKey,
+          secondsUntil(throttle.throttledMs, 0),
+          'retried too early',
+        ),
       );
     }
 
@@ -156,6 +168,7 @@ export class GraphPipeline {
     if (!isItem || this.faults.config.perBatchItem) {
       const fault = this.faults.decide(call.path, !isItem);
       if (fault) {
+        if (process.env.DBG && !isItem) console.log('FAULT', fault.kind, fault.retryAfterSeconds, call.arrival, call.clientRequestId.slice(0,8), performance.now().toFixed(2));
         this.stats.fault(fault.kind);
         if (fault.kind === 'connectionReset') return { kind: 'connectionReset' };
         const shape = faultResponseShape(fault);
@@ -246,9 +259,32 @@ export class GraphPipeline {
     };
   }
 
+  /**
+   * Records a throttling response. The client can only know of it once it is written: the caller writes it in
+   * this same turn of the event loop for a top-level request, and with the whole $batch response for an item.
+   */
   #recordThrottle(call: GraphCall, key: string, retryAfterSeconds: number): void {
     const nowMs = this.clock.nowMs();
-    this.#throttles.record(key, nowMs, nowMs + retryAfterSeconds * 1000, this.#arrivals, call.batchRequestId);
+    this.#throttles.record(key, nowMs, nowMs + retryAfterSeconds * 1000, {
+      clientRequestId: call.clientRequestId,
+      ...(call.batchRequestId !== undefined ? { origin: call.batchRequestId } : {}),
+    });
+    const arm = () => { if (process.env.DBG && !key.startsWith('mailbox')) console.log('ARM', this.#arrivals, call.clientRequestId.slice(0,8), performance.now().toFixed(2)); this.#throttles.arm(key, this.#arrivals); };
+    if (call.batchRequestId === undefined) {
+      this.#armAfterWrite([arm]);
+      return;
+    }
+    const pending = this.#pendingArms.get(call.batchRequestId);
+    if (pending) pending.push(arm);
+    else this.#pendingArms.set(call.batchRequestId, [arm]);
+  }
+
+  /** Runs `arms` after the current turn, by which time the server has handed the response to the socket. */
+  #armAfterWrite(arms: readonly (() => void)[]): void {
+    if (arms.length === 0) return;
+    setImmediate(() => {
+      for (const arm of arms) arm();
+    });
   }
 
   #throttleKey(call: GraphCall, endpointClass: EndpointClass, mailbox: string | undefined): string {

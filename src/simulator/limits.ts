@@ -1,6 +1,6 @@
 // Microsoft Graph's documented limits, counted on the sim clock: Outlook's per (app, mailbox) concurrency and
 // rate, the tenant-wide message-trace quota, and "throttled until" instants so that a client that retries
-// before Retry-After has elapsed is caught.
+// before Retry-After has elapsed is caught (and one that could not have known is not).
 
 export interface LimitConfig {
   /** Requests in flight per (app, mailbox). */
@@ -15,6 +15,11 @@ export interface LimitConfig {
   concurrencyRetryAfterSeconds: number;
   /** Items of one $batch executed at once against one mailbox. */
   batchItemConcurrency: number;
+  /**
+   * Requests per throttling response presumed already on the wire when it was written (not counted as
+   * retryAfterIgnored; see ThrottleLedger): a client's requests in flight to one endpoint, minus one. May be 0.
+   */
+  retryAfterInFlightAllowance: number;
 }
 
 export const GRAPH_LIMITS: LimitConfig = {
@@ -25,14 +30,19 @@ export const GRAPH_LIMITS: LimitConfig = {
   traceWindowMs: 300_000,
   concurrencyRetryAfterSeconds: 1,
   batchItemConcurrency: 4,
+  retryAfterInFlightAllowance: 0,
 };
+
+/** Limits that may be 0; every other one must be positive. */
+const MAY_BE_ZERO = new Set<keyof LimitConfig>(['retryAfterInFlightAllowance']);
 
 export function resolveLimitConfig(partial: Partial<LimitConfig> | undefined): LimitConfig {
   const config = { ...GRAPH_LIMITS };
   for (const [key, value] of Object.entries(partial ?? {})) {
     if (value === undefined) continue;
-    if (!(typeof value === 'number' && Number.isFinite(value) && value > 0)) {
-      throw new RangeError(`limit ${key} must be a positive number`);
+    const zeroOk = MAY_BE_ZERO.has(key as keyof LimitConfig);
+    if (!(typeof value === 'number' && Number.isFinite(value) && (value > 0 || (zeroOk && value === 0)))) {
+      throw new RangeError(`limit ${key} must be a ${zeroOk ? 'non-negative' : 'positive'} number`);
     }
     config[key as keyof LimitConfig] = value;
   }
@@ -98,44 +108,125 @@ export class ConcurrencyGauge {
   }
 }
 
+/** What the service knows about one request when it checks it against the throttles. */
+export interface ThrottleCheck {
+  nowMs: number;
+  /** Arrival number of the HTTP request (batch items share their batch's). */
+  arrival: number;
+  clientRequestId?: string;
+  /** The enclosing $batch's request id, for batch items. */
+  origin?: string;
+}
+
+/** `throttledMs` > 0: the key is throttled for that long; `ignored`: the client could have known (a violation). */
+export interface ThrottleVerdict {
+  throttledMs: number;
+  ignored: boolean;
+}
+
+const OPEN: ThrottleVerdict = { throttledMs: 0, ignored: false };
+
+interface ThrottlePeriod {
+  untilMs: number;
+  /** Set once the throttling response has been written: the last arrival number at that moment. */
+  armedAfterArrival: number | undefined;
+  /** Other requests that arrived after that and were presumed already on the wire. */
+  presumedInFlight: number;
+  /** Batches whose own items were throttled: their other items ran in the same envelope and could not know. */
+  origins: Set<string>;
+}
+
 /**
- * When each key may be called again, set by every 429/503 with Retry-After. A request only *ignores* a
- * Retry-After if it arrived after that response was sent: requests already on their way (an earlier arrival
- * number) or items of the same $batch could not have known, so they are not counted.
+ * When each key may be called again, set by every 429/503 with Retry-After, and whether a request ignored it.
+ *
+ * A request ignores a Retry-After only when the client could have known it:
+ * - the same client-request-id re-sent before the Retry-After its own 429 carried is a proven early retry;
+ * - another request arriving before the throttling response was written (`arm`) could not know;
+ * - after that, a client with several requests in flight (HTTP/1.1 carries one per connection) may still have
+ *   up to `inFlightAllowance` others already on the wire, sent before it read the 429; those are presumed
+ *   innocent, and every further one is a violation. 0 (the default) is exact for a client that sends one
+ *   request at a time; a client that keeps N requests in flight to one endpoint needs N - 1.
+ * Every request to a throttled key is answered 429 whether or not it counts, as Graph would.
  */
 export class ThrottleLedger {
-  readonly #entries = new Map<string, { untilMs: number; sentAfterArrival: number; origins: Set<string> }>();
+  readonly #periods = new Map<string, ThrottlePeriod>();
+  /** Per key, client-request-id → the instant its own Retry-After ends. */
+  readonly #throttledIds = new Map<string, Map<string, number>>();
+  readonly #inFlightAllowance: number;
 
-  /** `sentAfterArrival`: the arrival number of the last request received when the response went out. */
-  record(key: string, nowMs: number, untilMs: number, sentAfterArrival: number, origin?: string): void {
-    const entry = this.#entries.get(key);
-    if (entry && entry.untilMs > nowMs) {
-      // Still throttled: extend, but keep the start of the period (whoever arrived since has been told).
-      entry.untilMs = Math.max(entry.untilMs, untilMs);
-      if (origin !== undefined) entry.origins.add(origin);
+  constructor(options: { inFlightAllowance?: number } = {}) {
+    this.#inFlightAllowance = options.inFlightAllowance ?? 0;
+  }
+
+  /** A throttling response is being sent for `key`; call `arm` once it has been written. */
+  record(
+    key: string,
+    nowMs: number,
+    untilMs: number,
+    request: { clientRequestId?: string; origin?: string } = {},
+  ): void {
+    if (request.clientRequestId !== undefined) {
+      let ids = this.#throttledIds.get(key);
+      if (!ids) {
+        ids = new Map();
+        this.#throttledIds.set(key, ids);
+      }
+      ids.set(request.clientRequestId, Math.max(ids.get(request.clientRequestId) ?? 0, untilMs));
+    }
+    const period = this.#periods.get(key);
+    if (period && period.untilMs > nowMs) {
+      // Still throttled: extend, but keep when the period became known (whoever arrived since has been told).
+      period.untilMs = Math.max(period.untilMs, untilMs);
+      if (request.origin !== undefined) period.origins.add(request.origin);
       return;
     }
-    this.#entries.set(key, {
+    this.#periods.set(key, {
       untilMs,
-      sentAfterArrival,
-      origins: new Set(origin === undefined ? [] : [origin]),
+      armedAfterArrival: undefined,
+      presumedInFlight: 0,
+      origins: new Set(request.origin === undefined ? [] : [request.origin]),
     });
   }
 
-  /**
-   * Remaining ms of throttling that a request with arrival number `arrival` (and batch `origin`) ignored, or
-   * 0 when it may go ahead.
-   */
-  ignoredMs(key: string, nowMs: number, arrival: number, origin?: string): number {
-    const entry = this.#entries.get(key);
-    if (!entry) return 0;
-    if (entry.untilMs <= nowMs) {
-      this.#entries.delete(key);
+  /** The throttling response for `key` has been written; `lastArrival` is the last arrival number by then. */
+  arm(key: string, lastArrival: number): void {
+    const period = this.#periods.get(key);
+    if (period && period.armedAfterArrival === undefined) period.armedAfterArrival = lastArrival;
+  }
+
+  /** Whether `key` is throttled for this request, and whether sending it ignored a Retry-After. */
+  check(key: string, request: ThrottleCheck): ThrottleVerdict {
+    const ownUntil = this.#ownRetryAfterEnd(key, request);
+    if (ownUntil > request.nowMs) return { throttledMs: ownUntil - request.nowMs, ignored: true };
+    const period = this.#periods.get(key);
+    if (!period) return OPEN;
+    if (period.untilMs <= request.nowMs) {
+      this.#periods.delete(key);
+      return OPEN;
+    }
+    // Items of the batch that was throttled ran inside the same envelope: they go ahead, as they always did.
+    if (request.origin !== undefined && period.origins.has(request.origin)) return OPEN;
+    const throttledMs = period.untilMs - request.nowMs;
+    const armed = period.armedAfterArrival;
+    if (armed === undefined || request.arrival <= armed) return { throttledMs, ignored: false };
+    if (period.presumedInFlight < this.#inFlightAllowance) {
+      period.presumedInFlight++;
+      return { throttledMs, ignored: false };
+    }
+    return { throttledMs, ignored: true };
+  }
+
+  #ownRetryAfterEnd(key: string, request: ThrottleCheck): number {
+    const ids = this.#throttledIds.get(key);
+    if (!ids || request.clientRequestId === undefined) return 0;
+    const until = ids.get(request.clientRequestId);
+    if (until === undefined) return 0;
+    if (until <= request.nowMs) {
+      ids.delete(request.clientRequestId);
+      if (ids.size === 0) this.#throttledIds.delete(key);
       return 0;
     }
-    if (arrival <= entry.sentAfterArrival) return 0;
-    if (origin !== undefined && entry.origins.has(origin)) return 0;
-    return entry.untilMs - nowMs;
+    return until;
   }
 }
 

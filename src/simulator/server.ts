@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { issueAccessToken, type SigningKey, validateAccessToken } from './access-token.ts';
 import { executeBatch } from './batch.ts';
 import { ControllableClock } from './clock.ts';
-import { handleEntra } from './entra.ts';
+import { GRAPH_ROOTS, handleEntra } from './entra.ts';
 import { FaultInjector, resolveFaultConfig } from './faults.ts';
 import { tokenFailureResponse } from './graph-auth.ts';
 import { GRAPH_JSON_CONTENT_TYPE, type GraphCall, GraphPipeline } from './graph-pipeline.ts';
@@ -399,8 +399,7 @@ function acceptedAudiences(baseUrl: string): ReadonlySet<string> {
   return new Set([
     baseUrl,
     `${baseUrl}/`,
-    'https://graph.microsoft.com',
-    'https://graph.microsoft.com/',
+    ...GRAPH_ROOTS.flatMap((root) => [root, `${root}/`]),
     '00000003-0000-0000-c000-000000000000',
   ]);
 }

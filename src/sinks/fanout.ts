@@ -19,11 +19,11 @@ export interface FanoutFailure {
 export interface FanoutOutcome {
   /** Keys that no sink owes any more. */
   settled: string[];
-  /** Keys that some sink failed with a retryable error, with the sinks that still owe them. */
+  /** Keys that some sink failed, with the sinks that still owe them. */
   remaining: Map<string, string[]>;
-  /** Retryable failures (the event stays owed). */
+  /** Failures (the event stays owed by that sink). */
   failed: FanoutFailure[];
-  /** Deliberate drops and non-retryable rejections: settled, but counted with their reason. */
+  /** Deliberate drops by a sink (the event itself was refused): settled, counted with their reason. */
   dropped: FanoutFailure[];
 }
 
@@ -57,13 +57,14 @@ export async function deliver(
       }
       for (const failure of ack.failed) {
         answered.add(failure.key);
-        if (failure.retryable) {
-          failed.push({ sink: sink.name, key: failure.key, reason: failure.reason });
-        } else {
-          // Sending it again cannot help: count it as dropped with the sink's reason rather than wedge the window.
-          owed.get(failure.key)?.delete(sink.name);
-          dropped.push({ sink: sink.name, key: failure.key, reason: `rejected: ${failure.reason}` });
-        }
+        // A sink drops an event it refuses for the event's own sake (too large, mapping error). A failure, even
+        // a non-retryable one (wrong intake key, missing index), is about the sink: the event stays owed and the
+        // window stays open until someone fixes the sink, so a misconfiguration never turns into data loss.
+        failed.push({
+          sink: sink.name,
+          key: failure.key,
+          reason: failure.retryable ? failure.reason : `${failure.reason} (fix the sink; events are kept)`,
+        });
       }
       for (const event of batch) {
         if (!answered.has(event.key)) {

@@ -80,8 +80,6 @@ export class SinkHttp {
   readonly #clock: Clock;
   readonly #random: () => number;
   readonly #sinkName: string;
-  /** HTTP attempts beyond the first one of each request (for the sink's metrics). */
-  retries = 0;
 
   constructor(options: SinkHttpOptions) {
     this.#sinkName = options.sinkName;
@@ -157,9 +155,18 @@ export class SinkHttp {
         delayMs,
         ...(outcome.kind === 'response' ? { status: outcome.response.status } : { reason: outcome.reason }),
       });
-      this.retries++;
       await this.#clock.sleep(delayMs);
     }
+  }
+
+  /** Attempts allowed per request (and per item, for protocols that retry items inside a 200). */
+  get maxAttempts(): number {
+    return this.#policy.maxAttempts;
+  }
+
+  /** Waits before retry number `attempt` (1 = first retry) with the policy's backoff (the caller counts it). */
+  async backoff(attempt: number): Promise<void> {
+    await this.#clock.sleep(retryDelayMs(attempt, undefined, this.#policy, this.#random));
   }
 
   async close(): Promise<void> {

@@ -74,7 +74,11 @@ export class ResumingNdjsonSink implements Sink {
 }
 
 /** The subset of `keys` whose event.id appears in whole lines near the end of the file at `path`. */
-export async function findTailKeys(path: string, keys: ReadonlySet<string>, maxBytes: number): Promise<Set<string>> {
+export async function findTailKeys(
+  path: string,
+  keys: ReadonlySet<string>,
+  maxBytes: number,
+): Promise<Set<string>> {
   const found = new Set<string>();
   if (keys.size === 0) return found;
   let file: Awaited<ReturnType<typeof open>>;

@@ -72,9 +72,7 @@ export class SekoiaSink implements Sink {
       for (const e of batch)
         ack.failed.push({ key: e.key, reason: 'the Sekoia sink is closed', retryable: false });
     } else {
-      const retriesBefore = this.#http.retries;
       for (const chunk of this.#chunks(batch, ack)) await this.#send(chunk, ack);
-      this.metrics.retried += this.#http.retries - retriesBefore;
     }
     this.metrics.record(batch, ack);
     return ack;
@@ -116,6 +114,8 @@ export class SekoiaSink implements Sink {
       headers: { 'content-type': 'application/json' },
       body: this.#body(chunk.jsons),
     });
+    // Each attempt after the first sent every event of the request again.
+    this.metrics.retried += (outcome.attempts - 1) * chunk.events.length;
     const fail = (reason: string, retryable: boolean) => {
       for (const e of chunk.events) ack.failed.push({ key: e.key, reason, retryable });
     };

@@ -27,14 +27,26 @@ describe('limit primitives', () => {
     gauge.leave('m');
     assert.equal(gauge.current('m'), 1);
     const ledger = new ThrottleLedger();
-    ledger.record('k', 0, 5000, 10);
-    ledger.record('k', 100, 3000, 12); // never shortens, keeps the start of the period
-    assert.equal(ledger.ignoredMs('k', 1000, 11), 4000, 'arrived after the 429 was sent');
-    assert.equal(ledger.ignoredMs('k', 1000, 10), 0, 'was already on its way');
-    assert.equal(ledger.ignoredMs('k', 5000, 20), 0, 'throttling is over');
-    ledger.record('b', 0, 5000, 10, 'batch-1');
-    assert.equal(ledger.ignoredMs('b', 1000, 11, 'batch-1'), 0, 'an item of the same batch could not know');
-    assert.equal(ledger.ignoredMs('b', 1000, 11, 'batch-2'), 4000);
+    const at = (nowMs: number, arrival: number, extra: { clientRequestId?: string; origin?: string } = {}) => ({
+      nowMs,
+      arrival,
+      ...extra,
+    });
+    ledger.record('k', 0, 5000);
+    assert.deepEqual(
+      ledger.check('k', at(10, 11)),
+      { throttledMs: 4990, ignored: false },
+      'throttled, but the 429 is not written yet: nobody could know',
+    );
+    ledger.arm('k', 10);
+    ledger.record('k', 100, 3000); // never shortens, keeps the start of the period
+    assert.deepEqual(ledger.check('k', at(1000, 11)), { throttledMs: 4000, ignored: true }, 'sent after');
+    assert.deepEqual(ledger.check('k', at(1000, 10)), { throttledMs: 4000, ignored: false }, 'on its way');
+    assert.deepEqual(ledger.check('k', at(5000, 20)), { throttledMs: 0, ignored: false }, 'over');
+    ledger.record('b', 0, 5000, { origin: 'batch-1' });
+    ledger.arm('b', 10);
+    assert.equal(ledger.check('b', at(1000, 11, { origin: 'batch-1' })).throttledMs, 0, 'same batch goes ahead');
+    assert.deepEqual(ledger.check('b', at(1000, 11, { origin: 'batch-2' })), { throttledMs: 4000, ignored: true });
     assert.equal(secondsUntil(5001, 1000), 5);
   });
 });

@@ -54,7 +54,7 @@ test('an event is settled only when every sink acknowledged or dropped it', asyn
   assert.deepEqual(two.received[1], [b.key]);
 });
 
-test('a rejection that cannot succeed later is dropped with its reason; silence and throws are retryable failures', async () => {
+test('a non-retryable rejection keeps the event owed (a misconfigured sink never loses data); silence and throws are failures too', async () => {
   const rejecting = new ScriptedSink('r', (k) => (k === a.key ? 'reject' : k === b.key ? 'silent' : 'ack'));
   const throwing = new ScriptedSink('t', () => 'ack');
   throwing.throwOnWrite = true;
@@ -66,8 +66,13 @@ test('a rejection that cannot succeed later is dropped with its reason; silence 
       { event: c, sinks: ['t', 'gone'] },
     ],
   );
-  assert.deepEqual(outcome.settled, [a.key]);
-  assert.deepEqual(outcome.dropped, [{ sink: 'r', key: a.key, reason: 'rejected: too large' }]);
+  assert.deepEqual(outcome.settled, []);
+  assert.deepEqual(outcome.dropped, []);
+  assert.deepEqual(outcome.remaining.get(a.key), ['r']);
+  assert.match(
+    outcome.failed.find((f) => f.key === a.key)!.reason,
+    /too large \(fix the sink; events are kept\)/,
+  );
   assert.deepEqual(outcome.remaining.get(b.key), ['r']);
   assert.deepEqual(outcome.remaining.get(c.key), ['t'], 'a sink no longer configured owes nothing');
   assert.match(outcome.failed.find((f) => f.key === c.key)!.reason, /sink t threw: socket hang up/);

@@ -1,5 +1,17 @@
 import type { Command } from '../command.ts';
+import { collectCommand } from './collect.ts';
+import { doctorCommand } from './doctor.ts';
+import { investigateCommand } from './investigate.ts';
 import { simulateCommand } from './simulate.ts';
+import { statusCommand } from './status.ts';
+import { traceCommand } from './trace.ts';
 
 /** Every command, in the order `mailtrace --help` lists them. */
-export const COMMANDS: readonly Command[] = [simulateCommand];
+export const COMMANDS: readonly Command[] = [
+  simulateCommand,
+  doctorCommand,
+  collectCommand,
+  traceCommand,
+  investigateCommand,
+  statusCommand,
+];

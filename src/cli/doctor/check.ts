@@ -57,7 +57,12 @@ export function exitCodeFor(results: readonly CheckResult[]): ExitCode {
   return EXIT.ok;
 }
 
-export function pass(id: CheckId, title: string, detail: string, extra: Partial<CheckResult> = {}): CheckResult {
+export function pass(
+  id: CheckId,
+  title: string,
+  detail: string,
+  extra: Partial<CheckResult> = {},
+): CheckResult {
   return clean({ id, title, status: 'pass', detail, ...extra });
 }
 

@@ -11,13 +11,19 @@ export interface DateSample {
   localMs: number;
 }
 
-/** Remembers the first readable Date header seen, so any successful or failed Graph answer can serve. */
+/**
+ * Keeps one Date to compare with: the HTTP Date header of a response wins over a date quoted in an error body
+ * (Graph's innerError.date), which is only a fallback when every answer was an error.
+ */
 export class DateSampler {
   sample: DateSample | undefined;
+  private fromHeader = false;
 
-  observe(header: string | null | undefined, localMs: number): void {
-    if (this.sample || !header || Number.isNaN(Date.parse(header))) return;
-    this.sample = { header, localMs };
+  observe(date: string | null | undefined, localMs: number, source: 'header' | 'errorBody' = 'header'): void {
+    if (!date || Number.isNaN(Date.parse(date))) return;
+    if (this.fromHeader || (this.sample && source === 'errorBody')) return;
+    this.sample = { header: date, localMs };
+    this.fromHeader = source === 'header';
   }
 }
 

@@ -1,12 +1,14 @@
 // Checks that need no network: the tenant entry (already validated by config.ts), the secret file's permissions
 // and what the chosen cloud offers.
 import { type Cloud, resolveCloud } from '../../graph/clouds.ts';
-import { type ConfigError, looseSecretFileMode, type TenantConfig } from '../config.ts';
+import { looseSecretFileMode, type TenantConfig } from '../config.ts';
+import type { CliError } from '../errors.ts';
 import { type CheckResult, fail, pass, warn } from './check.ts';
 
 const FILE_SOURCE = /^file (.+)$/;
 
-export function checkConfigError(error: ConfigError): CheckResult {
+/** The config could not be loaded at all (ConfigError, or no tenant configured). */
+export function checkConfigError(error: CliError): CheckResult {
   return fail('config', 'configuration', 'config', error.message, error.fix ?? 'see docs/setup.md');
 }
 
@@ -25,9 +27,14 @@ export function checkTenantConfig(tenant: TenantConfig): CheckResult {
       `chmod 600 '${file}'`,
       { facts },
     );
-  return pass('config', title, `tenant ${tenant.tenantId}, app ${tenant.clientId}, ${what} from ${credential.source}`, {
-    facts,
-  });
+  return pass(
+    'config',
+    title,
+    `tenant ${tenant.tenantId}, app ${tenant.clientId}, ${what} from ${credential.source}`,
+    {
+      facts,
+    },
+  );
 }
 
 export function cloudOf(tenant: TenantConfig): Cloud {
@@ -53,8 +60,10 @@ export function checkCloud(cloud: Cloud): CheckResult {
       title,
       `${cloud.description}: the message trace API is unavailable in this cloud, so collect and trace cannot ` +
         `run; investigate still works by searching every mailbox (sweep)${hosts}`,
-      'nothing to fix; use `mailtrace investigate` (sweep mode) in this cloud',
+      undefined,
       { facts },
     );
-  return pass('cloud', title, `${cloud.description}: message trace and mailbox search available${hosts}`, { facts });
+  return pass('cloud', title, `${cloud.description}: message trace and mailbox search available${hosts}`, {
+    facts,
+  });
 }

@@ -19,9 +19,9 @@ const TITLE = 'mailbox search probe';
 export const MAX_MAILBOX_PROBES = 5;
 
 const POLICY_FIX =
-  'if the app is meant to reach these mailboxes, widen its RBAC for Applications management scope ' +
-  '(Get-ManagementRoleAssignment -RoleAssignee <service principal> in Exchange Online PowerShell) or the legacy ' +
-  'application access policy (Test-ApplicationAccessPolicy -Identity <mailbox> -AppId <client id>); see docs/setup.md';
+  'if the app is meant to reach these mailboxes, check its RBAC for Applications scope in Exchange Online ' +
+  'PowerShell (Test-ServicePrincipalAuthorization -Identity <app> -Resource <mailbox>) or the legacy application ' +
+  'access policy (Test-ApplicationAccessPolicy -Identity <mailbox> -AppId <client id>); see docs/setup.md';
 
 interface UserRow {
   id?: string;
@@ -49,12 +49,16 @@ export async function probeMailbox(
 ): Promise<CheckResult> {
   let users: UserRow[];
   try {
-    const response = await client.send<{ value?: UserRow[] }>({ method: 'GET', url: usersProbeUrl(), signal });
+    const response = await client.send<{ value?: UserRow[] }>({
+      method: 'GET',
+      url: usersProbeUrl(),
+      signal,
+    });
     dates.observe(response.headers.get('date'), now());
     users = (response.body.value ?? []).filter((u) => typeof u.id === 'string' && u.mail);
   } catch (error) {
     if (signal.aborted) throw error;
-    if (error instanceof GraphError) dates.observe(error.date, now());
+    if (error instanceof GraphError) dates.observe(error.date, now(), 'errorBody');
     return graphFailure(error, `listing users failed`, [USER_ROLE]);
   }
   if (users.length === 0)
@@ -78,10 +82,12 @@ export async function probeMailbox(
       });
     } catch (error) {
       if (signal.aborted) throw error;
-      if (error instanceof GraphError) dates.observe(error.date, now());
+      if (error instanceof GraphError) dates.observe(error.date, now(), 'errorBody');
       if (isAccessDeniedByPolicy(error)) {
         denied++;
-        refusals.push(`${address}: 403 ErrorAccessDenied, excluded by an RBAC for Applications scope or access policy`);
+        refusals.push(
+          `${address}: 403 ErrorAccessDenied, excluded by an RBAC for Applications scope or access policy`,
+        );
       } else if (isNoMailbox(error)) {
         refusals.push(`${address}: 404 MailboxNotEnabledForRESTAPI, no Exchange Online mailbox`);
       } else if (isMailboxNotFound(error)) {

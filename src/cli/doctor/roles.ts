@@ -8,6 +8,7 @@ export const TRACE_ROLE = 'ExchangeMessageTrace.Read.All';
 export const LEAST_MAIL_ROLE = 'Mail.ReadBasic.All';
 /** Also allow the search, but read message bodies too: more than mailtrace needs. */
 const BROADER_MAIL_ROLES = ['Mail.Read', 'Mail.ReadWrite'];
+const MAIL_ROLES = [LEAST_MAIL_ROLE, 'Mail.ReadBasic', ...BROADER_MAIL_ROLES];
 export const USER_ROLE = 'User.Read.All';
 const BROADER_USER_ROLES = ['Directory.Read.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All'];
 
@@ -52,7 +53,8 @@ export function checkInvestigateRoles(roles: readonly string[]): CheckResult {
       title,
       'permission',
       `missing ${missing.join(' and ')}: investigate needs ${LEAST_MAIL_ROLE} (least privilege; Mail.Read also ` +
-        `works but can read message bodies) and ${USER_ROLE} to list mailboxes`,
+        `works but can read message bodies) and ${USER_ROLE} to list mailboxes (mail access granted only through ` +
+        'Exchange Online RBAC for Applications is not in the token: the mailbox probe tells)',
       consentFix(missing),
       { facts: { ...facts, missing } },
     );
@@ -69,5 +71,25 @@ export function checkInvestigateRoles(roles: readonly string[]): CheckResult {
     title,
     `${LEAST_MAIL_ROLE} and ${USER_ROLE} are granted (least privilege)`,
     { facts },
+  );
+}
+
+/**
+ * Exchange Online RBAC for Applications grants mail access in Exchange, not in Entra: the token then has no mail
+ * role, yet the mailbox probe succeeds. That is the recommended scoped setup, not a missing permission.
+ */
+export function mailAccessFromExchangeRbac(
+  investigate: CheckResult,
+  mailboxProbe: CheckResult,
+  roles: readonly string[],
+): CheckResult {
+  const noMailRole = !roles.some((r) => MAIL_ROLES.includes(r));
+  if (investigate.status !== 'fail' || mailboxProbe.status !== 'pass' || !noMailRole) return investigate;
+  return pass(
+    'roles.investigate',
+    investigate.title,
+    `${USER_ROLE} is granted; mail access is granted by Exchange Online RBAC for Applications (not in the token), ` +
+      'as the mailbox probe shows',
+    { facts: { granted: [...roles], mailAccess: 'exchangeRbac' } },
   );
 }

@@ -11,7 +11,10 @@ export interface SinkHealthcheck {
   fix: string;
 }
 
-export async function checkSinks(sinks: readonly SinkHealthcheck[], signal: AbortSignal): Promise<CheckResult[]> {
+export async function checkSinks(
+  sinks: readonly SinkHealthcheck[],
+  signal: AbortSignal,
+): Promise<CheckResult[]> {
   if (sinks.length === 0) return [skip('sinks', 'sinks', 'no sinks configured')];
   const results: CheckResult[] = [];
   for (const sink of sinks) {
@@ -22,7 +25,13 @@ export async function checkSinks(sinks: readonly SinkHealthcheck[], signal: Abor
     } catch (error) {
       if (signal.aborted) throw error;
       results.push(
-        fail('sinks', title, 'config', `${sink.name}: ${error instanceof Error ? error.message : String(error)}`, sink.fix),
+        fail(
+          'sinks',
+          title,
+          'config',
+          `${sink.name}: ${error instanceof Error ? error.message : String(error)}`,
+          sink.fix,
+        ),
       );
     }
   }

@@ -12,7 +12,11 @@ export interface TokenOutcome {
 
 const TITLE = 'token';
 
-export async function checkToken(client: GraphClient, signal: AbortSignal, nowMs: number): Promise<TokenOutcome> {
+export async function checkToken(
+  client: GraphClient,
+  signal: AbortSignal,
+  nowMs: number,
+): Promise<TokenOutcome> {
   try {
     const token = await client.tokens.getToken({ signal });
     const minutes = Math.round((token.expiresOn - nowMs) / 60_000);

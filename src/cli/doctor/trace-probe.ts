@@ -58,7 +58,7 @@ export async function probeMessageTrace(
     );
   } catch (error) {
     if (signal.aborted) throw error;
-    if (error instanceof GraphError) dates.observe(error.date, now());
+    if (error instanceof GraphError) dates.observe(error.date, now(), 'errorBody');
     return traceFailure(error);
   }
 }

@@ -1,0 +1,204 @@
+// Wires one collection: the store, a Graph client per tenant sharing the store's quota ledger, the sinks and the
+// Collector. `mailtrace collect` and the crash test's child process both start collections here, so the test
+// exercises exactly what the command runs.
+import type { Writable } from 'node:stream';
+import type { Clock, Logger } from '../graph/types.ts';
+import { createSink, parseSinkConfig, SinkConfigError } from '../sinks/config.ts';
+import { NdjsonSink } from '../sinks/ndjson.ts';
+import { ResumingNdjsonSink } from '../sinks/ndjson-resume.ts';
+import type { Sink } from '../sinks/types.ts';
+import { openStore, type Store, StoreError } from '../store/index.ts';
+import { Collector, CollectorConfigError, type CollectorOptions } from '../trace/collector.ts';
+import { readOutbox } from '../trace/outbox.ts';
+import type { CollectorSettings, SinkConfig } from './collect-config.ts';
+import type { TenantConfig } from './config.ts';
+import { CliError, EXIT } from './errors.ts';
+import { clientForTenant } from './tenant-client.ts';
+
+export const DEFAULT_STORE_PATH = './mailtrace.sqlite';
+
+/** Builds a SIEM sink from its config entry (validating its own options); throws CliError with a fix. */
+export type SinkFactory = (entry: {
+  type: string;
+  name: string;
+  options: Record<string, unknown>;
+  where: string;
+  env: NodeJS.ProcessEnv;
+  logger: Logger | undefined;
+  /** The config file's directory, for relative paths. */
+  baseDir: string;
+}) => Sink;
+
+/**
+ * Extra sink types (e.g. from a plugin or a test). The SIEM sinks (sekoia, splunk-hec, elasticsearch) need no
+ * entry: anything that is neither here nor ndjson goes to src/sinks/config.ts, which validates and builds it.
+ */
+export const SINK_FACTORIES = new Map<string, SinkFactory>();
+
+const siemSinkFactory: SinkFactory = ({ type, name, options, where, env, logger, baseDir }) => {
+  try {
+    const config = parseSinkConfig({ ...options, type, name }, { env, baseDir }, where);
+    return createSink(config, logger);
+  } catch (error) {
+    if (error instanceof SinkConfigError) throw new CliError(error.message, EXIT.config, error.fix);
+    throw error;
+  }
+};
+
+export interface CollectSessionOptions {
+  tenants: readonly TenantConfig[];
+  storePath: string;
+  /** Sinks from the config file. */
+  sinks?: readonly SinkConfig[];
+  /** --ndjson: a file, or '-' for `stdout`. Replaces a config sink of the same name ('ndjson'). */
+  ndjson?: string;
+  stdout?: Writable;
+  settings?: CollectorSettings;
+  /** Backfill start as an instant (epoch ms); wins over settings.sinceMs. */
+  since?: number;
+  clock?: Clock;
+  logger?: Logger;
+  env?: NodeJS.ProcessEnv;
+  /** Passed to the Collector as is (progress callbacks, page size, window length, reconcile interval). */
+  collector?: Partial<
+    Pick<
+      CollectorOptions,
+      'onProgress' | 'onCycle' | 'pageSize' | 'maxWindowMs' | 'reconcileIntervalMs' | 'maxPagesPerWindow'
+    >
+  >;
+}
+
+export interface CollectSession {
+  collector: Collector;
+  store: Store;
+  sinks: readonly Sink[];
+  /** Closes sinks (flushing them), Graph connections and the store; safe to call once. */
+  close(): Promise<void>;
+}
+
+export function openCollectSession(options: CollectSessionOptions): CollectSession {
+  const store = openStoreOrExplain(options.storePath);
+  const clients: { close(): Promise<void> }[] = [];
+  let sinks: Sink[] = [];
+  try {
+    const owed = owedBySink(store, options.tenants);
+    sinks = buildSinks(options, owed);
+    const ledger = store.quotaLedger();
+    const tenants = options.tenants.map((tenant) => {
+      const client = clientForTenant(tenant, {
+        quotaLedger: ledger,
+        ...(options.clock ? { clock: options.clock } : {}),
+        ...(options.logger ? { logger: options.logger } : {}),
+      });
+      clients.push(client);
+      return {
+        tenantId: tenant.tenantId,
+        name: tenant.name,
+        acceptedDomains: tenant.domains ?? [],
+        send: client.send,
+      };
+    });
+    const settings = options.settings ?? {};
+    const now = (options.clock ?? { now: Date.now }).now();
+    const since = options.since ?? (settings.sinceMs !== undefined ? now - settings.sinceMs : undefined);
+    const collector = new Collector({
+      store,
+      sinks,
+      tenants,
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
+      ...(settings.delayMs !== undefined ? { delayMs: settings.delayMs } : {}),
+      ...(settings.trailingWindowMs !== undefined ? { trailingWindowMs: settings.trailingWindowMs } : {}),
+      ...(settings.cycleIntervalMs !== undefined ? { cycleIntervalMs: settings.cycleIntervalMs } : {}),
+      ...(since !== undefined ? { since } : {}),
+      ...options.collector,
+    });
+    let closed = false;
+    return {
+      collector,
+      store,
+      sinks,
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        await closeAll(sinks, clients, store);
+      },
+    };
+  } catch (error) {
+    void closeAll(sinks, clients, store);
+    if (error instanceof CollectorConfigError)
+      throw new CliError(
+        error.message,
+        EXIT.usage,
+        'fix the collector settings (flags or `collector` in the config)',
+      );
+    throw error;
+  }
+}
+
+async function closeAll(
+  sinks: readonly Sink[],
+  clients: { close(): Promise<void> }[],
+  store: Store,
+): Promise<void> {
+  await Promise.allSettled([...sinks.map((s) => s.close()), ...clients.map((c) => c.close())]);
+  try {
+    store.close();
+  } catch {
+    // Already closed.
+  }
+}
+
+export function openStoreOrExplain(path: string): Store {
+  try {
+    return openStore(path);
+  } catch (error) {
+    if (!(error instanceof StoreError)) throw error;
+    const fix =
+      error.code === 'too_new'
+        ? 'upgrade mailtrace, or point --store at another file'
+        : error.code === 'corrupt'
+          ? 'point --store at a mailtrace store (or a new file): this one is not a readable SQLite database'
+          : 'check that the directory exists and is writable, or pass another --store FILE';
+    throw new CliError(error.message, EXIT.config, fix, { cause: error });
+  }
+}
+
+/** Sink name → keys of events some tenant's outbox still owes it (undelivered or unrecorded at a crash). */
+function owedBySink(store: Store, tenants: readonly TenantConfig[]): Map<string, Set<string>> {
+  const owed = new Map<string, Set<string>>();
+  for (const tenant of tenants) {
+    for (const entry of readOutbox(store, tenant.tenantId)) {
+      for (const sink of entry.sinks) {
+        const keys = owed.get(sink) ?? new Set<string>();
+        keys.add(entry.key);
+        owed.set(sink, keys);
+      }
+    }
+  }
+  return owed;
+}
+
+function buildSinks(options: CollectSessionOptions, owed: Map<string, Set<string>>): Sink[] {
+  const entries: SinkConfig[] = (options.sinks ?? []).filter(
+    (s) => options.ndjson === undefined || (s.name ?? s.type) !== 'ndjson',
+  );
+  if (options.ndjson !== undefined) entries.push({ type: 'ndjson', path: options.ndjson });
+  return entries.map((entry) => {
+    const name = entry.name ?? entry.type;
+    if ('path' in entry) {
+      if (entry.path === '-') return new NdjsonSink({ stream: options.stdout ?? process.stdout }, { name });
+      return new ResumingNdjsonSink({ path: entry.path, name, owedKeys: owed.get(name) ?? [] });
+    }
+    const factory = SINK_FACTORIES.get(entry.type) ?? siemSinkFactory;
+    return factory({
+      type: entry.type,
+      baseDir: entry.baseDir,
+      name,
+      options: entry.options,
+      where: entry.where,
+      env: options.env ?? process.env,
+      logger: options.logger,
+    });
+  });
+}

@@ -1,0 +1,271 @@
+// `mailtrace investigate`: every copy of an internet message id across the tenant(s), trace first, with honest
+// coverage. Parses and validates the input, runs one investigation per tenant (a tenant that cannot sign in is
+// reported, not fatal), records each run in the store and hands the result to the output layer.
+import { writeFileSync } from 'node:fs';
+import { TokenError } from '../../graph/errors.ts';
+import { MessageIdError, readMessageIds } from '../../investigate/message-id.ts';
+import { progressReporter } from '../../investigate/progress.ts';
+import { investigationOutput, type TenantInvestigation } from '../../investigate/report.ts';
+import { type InvestigationReport, investigate } from '../../investigate/run.ts';
+import {
+  finishOf,
+  type InvestigationParams,
+  loadResumable,
+  ResumeError,
+  RUN_KIND,
+} from '../../investigate/run-record.ts';
+import type { ScopeChoice } from '../../investigate/scope.ts';
+import { TraceUnavailableError } from '../../investigate/trace-scope.ts';
+import { openStore, type Store } from '../../store/index.ts';
+import { parseUtcMs } from '../../trace/model.ts';
+import { WindowError } from '../../trace/windows.ts';
+import type { Command, CommandContext } from '../command.ts';
+import { OUTPUT_OPTION_HELP, OUTPUT_OPTIONS } from '../command.ts';
+import type { TenantConfig } from '../config.ts';
+import { CliError, EXIT, usageError } from '../errors.ts';
+import { renderHtml } from '../output.ts';
+import { clientForTenant } from '../tenant-client.ts';
+import { resolveTenants, TENANT_OPTION_HELP, TENANT_OPTIONS } from '../tenant-options.ts';
+
+/**
+ * Message trace refuses a range that ends after, or starts more than 90 days before, *its* now: a client clock a
+ * little off would get 400. Mail younger than this is still found, as `auto` sweeps when trace has nothing.
+ */
+export const CLOCK_SKEW_MARGIN_MS = 5 * 60_000;
+
+const SCOPES: readonly ScopeChoice[] = ['auto', 'trace', 'sweep'];
+
+export const investigateCommand: Command = {
+  name: 'investigate',
+  summary:
+    'Find every copy of an internet message id across the mailboxes of a tenant (trace first, or a sweep)',
+  usage:
+    'mailtrace investigate <message-id...> [--file F] [-] [--since T] [--until T] [--mailbox ADDR ...] ' +
+    '[--tenant NAME|all] [--scope auto|trace|sweep] [--sweep] [-o FORMAT] [--out FILE] [--html-report FILE] ' +
+    '[--store FILE] [--resume RUN]',
+  examples: [
+    "mailtrace investigate '<PH0PR12MB1234+abc=@contoso-helpdesk.com>'",
+    'mailtrace investigate --file ids.txt --scope sweep --progress --html-report report.html',
+    'pbpaste | mailtrace investigate - --tenant all --output json > result.json',
+    'mailtrace investigate --resume 2f0c…  # finish a run stopped with Ctrl-C',
+  ],
+  options: {
+    ...OUTPUT_OPTIONS,
+    ...TENANT_OPTIONS,
+    file: { type: 'string', short: 'f' },
+    since: { type: 'string' },
+    until: { type: 'string' },
+    mailbox: { type: 'string', short: 'm', multiple: true },
+    scope: { type: 'string' },
+    sweep: { type: 'boolean' },
+    'html-report': { type: 'string' },
+    store: { type: 'string' },
+    resume: { type: 'string' },
+    progress: { type: 'boolean' },
+    concurrency: { type: 'string' },
+  },
+  optionHelp: [
+    '-f, --file FILE       read message ids from FILE (one per line, # comments); `-` reads them from stdin',
+    '    --since T         only mail received at or after T (RFC 3339, e.g. 2026-01-20T00:00:00Z)',
+    '    --until T         only mail received at or before T',
+    '-m, --mailbox ADDR    search only this mailbox (repeatable)',
+    '    --scope S         auto (default: trace first, sweep when trace is unavailable or finds nothing), trace, sweep',
+    '    --sweep           add a full sweep of every mailbox to the trace',
+    '    --html-report F   also write a self-contained HTML report to F',
+    '    --store FILE      record the run in this SQLite store (default: the config file\'s "store")',
+    '    --resume RUN      search again only the mailboxes run RUN did not finish',
+    '    --progress        show sweep progress on stderr even when it is not a terminal',
+    '    --concurrency N   $batch requests in flight (default 4, at most 32)',
+    ...TENANT_OPTION_HELP,
+    ...OUTPUT_OPTION_HELP,
+  ],
+  allowPositionals: true,
+  async run(args, context) {
+    const v = args.values;
+    const str = (name: string) => (typeof v[name] === 'string' ? (v[name] as string) : undefined);
+    const scope = (str('scope') ?? 'auto') as ScopeChoice;
+    if (!SCOPES.includes(scope)) throw usageError(`unknown scope '${scope}'`, 'use --scope auto|trace|sweep');
+    const since = checkInstant(str('since'), '--since');
+    const until = checkInstant(str('until'), '--until');
+    if (since !== undefined && until !== undefined && Date.parse(since) > Date.parse(until))
+      throw usageError(`impossible time range: --since ${since} is after --until ${until}`, 'swap them');
+    const concurrency = checkConcurrency(str('concurrency'));
+    const { config, tenants } = resolveTenants(v, context.env);
+    const storePath = str('store') ?? config.store;
+    const store = storePath === undefined ? undefined : openStore(storePath);
+    try {
+      let resume: ReturnType<typeof loadResumable> | undefined;
+      let selected = tenants;
+      const resumeId = str('resume');
+      if (resumeId !== undefined) {
+        if (!store) throw usageError('--resume needs the store the run was saved in', 'pass --store FILE');
+        resume = loadResumableOrFail(store, resumeId);
+        const name = resume.record.tenant;
+        selected = config.tenants.filter((t) => t.name === name);
+        if (selected.length === 0)
+          throw usageError(`run ${resumeId} belongs to tenant '${name}', which the config does not have`);
+      }
+      const wantsStdin = args.positionals.includes('-');
+      const ids = resume
+        ? resume.params.messageIds
+        : await readIdsOrFail(
+            args.positionals.filter((p) => p !== '-'),
+            str('file'),
+            wantsStdin ? process.stdin : undefined,
+          );
+      const params: InvestigationParams = resume
+        ? { ...resume.params, resumedFrom: resume.record.id }
+        : {
+            messageIds: ids,
+            scope,
+            addSweep: v.sweep === true,
+            ...(Array.isArray(v.mailbox) ? { mailboxes: v.mailbox as string[] } : {}),
+            ...(since !== undefined ? { since } : {}),
+            ...(until !== undefined ? { until } : {}),
+          };
+      const showProgress = v.progress === true || (context.stderr as { isTTY?: boolean }).isTTY === true;
+      const results: TenantInvestigation[] = [];
+      for (const tenant of selected) {
+        if (context.signal.aborted) {
+          results.push({ tenant: tenant.name, notSearched: 'the run was cancelled before this tenant' });
+          continue;
+        }
+        results.push(
+          await investigateTenant(tenant, params, {
+            context,
+            store,
+            showProgress,
+            ...(concurrency !== undefined ? { concurrency } : {}),
+            ...(resume ? { resume: resume.report } : {}),
+          }),
+        );
+      }
+      const output = investigationOutput(results, { format: str('output') ?? 'table' });
+      const htmlReport = str('html-report');
+      if (htmlReport !== undefined) writeFileSync(htmlReport, renderHtml(investigationOutput(results)));
+      return output;
+    } finally {
+      store?.close();
+    }
+  },
+};
+
+interface TenantRunOptions {
+  context: CommandContext;
+  store: Store | undefined;
+  showProgress: boolean;
+  concurrency?: number;
+  resume?: InvestigationReport;
+}
+
+async function investigateTenant(
+  tenant: TenantConfig,
+  params: InvestigationParams,
+  options: TenantRunOptions,
+): Promise<TenantInvestigation> {
+  const { context, store } = options;
+  const client = clientForTenant(tenant, store ? { quotaLedger: store.quotaLedger() } : {});
+  try {
+    try {
+      await client.grantedRoles();
+    } catch (error) {
+      if (error instanceof TokenError)
+        return { tenant: tenant.name, notSearched: `sign-in failed: ${error.explanation}` };
+      throw error;
+    }
+    const runId = store?.startRun({ kind: RUN_KIND, tenant: tenant.name, params });
+    const progress = options.showProgress ? progressReporter(context.stderr, tenant.name) : undefined;
+    let report: InvestigationReport;
+    try {
+      report = await investigate({
+        client,
+        tenant: tenant.name,
+        messageIds: params.messageIds,
+        scope: params.scope,
+        addSweep: params.addSweep,
+        ...(params.mailboxes ? { mailboxes: params.mailboxes } : {}),
+        ...(params.since !== undefined ? { since: params.since } : {}),
+        ...(params.until !== undefined ? { until: params.until } : {}),
+        clockSkewMarginMs: CLOCK_SKEW_MARGIN_MS,
+        signal: context.signal,
+        ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+        ...(progress ? { onProgress: progress.onProgress } : {}),
+        ...(runId !== undefined ? { runId } : {}),
+        ...(options.resume ? { resume: options.resume } : {}),
+      });
+    } catch (error) {
+      if (runId !== undefined)
+        store?.finishRun(runId, { status: 'failed', failures: [{ error: describe(error) }] });
+      throw asCliError(error);
+    } finally {
+      progress?.end();
+    }
+    if (runId !== undefined) store?.finishRun(runId, finishOf(report, context.signal.aborted));
+    return { tenant: tenant.name, report };
+  } finally {
+    await client.close();
+  }
+}
+
+function asCliError(error: unknown): unknown {
+  if (error instanceof TraceUnavailableError)
+    return new CliError(
+      `message trace is unavailable: ${error.message}`,
+      EXIT.permission,
+      'grant ExchangeMessageTrace.Read.All (and create the message trace service principal), or use --scope auto|sweep',
+    );
+  if (error instanceof WindowError) return usageError(error.message, 'fix --since/--until');
+  return error;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : 'unknown failure';
+}
+
+async function readIdsOrFail(
+  args: string[],
+  file: string | undefined,
+  stdin: AsyncIterable<string | Uint8Array> | undefined,
+): Promise<string[]> {
+  try {
+    return await readMessageIds(args, file, stdin);
+  } catch (error) {
+    if (error instanceof MessageIdError)
+      throw usageError(error.message, 'pass the Message-ID header value, e.g. <CAF1a2b3@mail.example.com>');
+    if (
+      (error as NodeJS.ErrnoException).code === 'ENOENT' ||
+      (error as NodeJS.ErrnoException).code === 'EACCES'
+    )
+      throw usageError(`cannot read --file ${file}: ${(error as NodeJS.ErrnoException).code}`);
+    throw error;
+  }
+}
+
+function loadResumableOrFail(store: Store, runId: string): ReturnType<typeof loadResumable> {
+  try {
+    return loadResumable(store, runId);
+  } catch (error) {
+    if (error instanceof ResumeError) throw usageError(error.message, 'list runs with `mailtrace status`');
+    throw error;
+  }
+}
+
+function checkInstant(value: string | undefined, option: string): string | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseUtcMs(value);
+  if (ms === undefined)
+    throw usageError(
+      `${option} is not an RFC 3339 instant: ${JSON.stringify(value)}`,
+      'e.g. 2026-01-20T00:00:00Z',
+    );
+  if (option === '--since' && ms > Date.now()) throw usageError(`--since ${value} is in the future`);
+  return new Date(ms).toISOString();
+}
+
+function checkConcurrency(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 32)
+    throw usageError('--concurrency must be an integer from 1 to 32');
+  return n;
+}

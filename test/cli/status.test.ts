@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { TenantStatus } from '../../src/cli/commands/status.ts';
+import { openStore } from '../../src/store/index.ts';
+import { type CliHarness, runCli, startCliHarness } from './cli-harness.ts';
+
+let h: CliHarness;
+before(async () => {
+  h = await startCliHarness({ seed: 57 });
+});
+after(() => h.close());
+
+test('status reports rows, lag, quota and the last run per tenant', async () => {
+  const collected = await runCli(['collect', '--once', '--config', h.configPath, '--since', '1d']);
+  assert.equal(collected.code, 0, collected.stderr);
+
+  const json = await runCli(['status', '--config', h.configPath, '-o', 'json']);
+  assert.equal(json.code, 0, json.stderr);
+  const data = JSON.parse(json.stdout) as { tenants: TenantStatus[] };
+  const t = data.tenants[0]!;
+  const store = openStore(h.storePath);
+  try {
+    const stats = store.stats(h.tenant.tenantId);
+    assert.equal(t.name, 'contoso');
+    assert.equal(t.rows, stats.rows);
+    assert.ok(t.rows > 0);
+    assert.equal(t.statusChanges, stats.statusChanges);
+    assert.deepEqual(t.byStatus, stats.byStatus);
+  } finally {
+    store.close();
+  }
+  // Delay 5 min: the checkpoint sits about 5 minutes behind now.
+  assert.ok(t.lagMs !== null && t.lagMs >= 295_000 && t.lagMs < 600_000, `lag ${t.lagMs}`);
+  assert.ok(t.quotaUsedLast5Min >= 1, 'the collector used the shared budget');
+  assert.equal(t.quotaLimit, 100);
+  assert.equal(t.lastRun?.status, 'succeeded');
+
+  // Without a config, the store alone names its tenants (by id).
+  const table = await runCli(['status', '--store', h.storePath]);
+  assert.equal(table.code, 0, table.stderr);
+  assert.match(table.stdout, new RegExp(`${h.tenant.tenantId}\\s+${t.rows}\\s`));
+  assert.match(table.stdout, /succeeded/);
+});
+
+test('status on a missing store exits with a config error and a fix', async () => {
+  const result = await runCli(['status', '--store', `${h.dir}/none.sqlite`]);
+  assert.equal(result.code, 6);
+  assert.match(result.stderr, /fix: run `mailtrace collect` first/);
+});

@@ -1,0 +1,218 @@
+// kill -9, again and again: a simulator in this process (late rows, status changes, ~10 % faults, broken
+// skiptokens, time scaled ×300) and a collector in a child process (the same wiring as `mailtrace collect`)
+// writing a store and an NDJSON file, killed with SIGKILL at random moments and restarted. After a final clean
+// run, the store holds every row the simulator shows with its final status, and the NDJSON file holds every
+// (row, status) the store recorded, exactly once.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ControllableClock } from '../../src/simulator/clock.ts';
+import { generateTenant } from '../../src/simulator/generate.ts';
+import { createGraphRouter } from '../../src/simulator/resources/index.ts';
+import { startSimulator } from '../../src/simulator/server.ts';
+import { openStore } from '../../src/store/index.ts';
+import type { CycleReport } from '../../src/trace/collector.ts';
+import type { ChildSpec } from './collector-child.ts';
+import { expectedRows, finalEventIds, ndjsonEventIds, storedRows } from './collector-harness.ts';
+
+const CHILD = new URL('./collector-child.ts', import.meta.url).pathname;
+const ANCHOR = Date.parse('2026-03-02T12:00:00Z');
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const SCALE = 300;
+const KILLS = 22;
+const SINCE = ANCHOR - 3 * HOUR;
+
+const FAULTS = {
+  seed: 99,
+  throttle429: 0.03,
+  unavailable503: 0.02,
+  gatewayTimeout504: 0.02,
+  connectionReset: 0.01,
+  throttle429NoRetryAfter: 0.02,
+  brokenSkiptoken: 0.1,
+  exempt: /oauth2/,
+};
+
+/** A deterministic stream of kill delays (ms), so a failure can be replayed. */
+function delays(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return 250 + (state % 1500);
+  };
+}
+
+interface ChildRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runChild(spec: ChildSpec, killAfterMs?: number): Promise<ChildRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CHILD, JSON.stringify(spec)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    const timer =
+      killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+test('kill -9 at random moments, 20+ times: nothing lost, nothing duplicated', {
+  timeout: 90_000,
+}, async () => {
+  const started = performance.now();
+  const tenant = generateTenant({
+    users: 30,
+    days: 1,
+    seed: 4242,
+    anchor: new Date(ANCHOR),
+    messagesPerUserPerDay: 30,
+    futureHours: 8,
+    campaignRecipients: 15,
+  });
+  const clock = new ControllableClock(ANCHOR, SCALE, Date.now);
+  const sim = await startSimulator({
+    tenants: [tenant],
+    router: createGraphRouter,
+    latency: 'zero',
+    clock,
+    faults: FAULTS,
+  });
+  try {
+    const dir = mkdtempSync(join(tmpdir(), 'mailtrace-kill-'));
+    const app = tenant.apps.find((a) => a.roles.includes('ExchangeMessageTrace.Read.All')) ?? tenant.apps[0]!;
+    const secretFile = join(dir, 'secret');
+    writeFileSync(secretFile, app.secrets[0]!.value, { mode: 0o600 });
+    const configPath = join(dir, 'mailtrace.json');
+    writeFileSync(
+      configPath,
+      JSON.stringify({
+        version: 1,
+        tenants: [
+          {
+            name: 'contoso',
+            tenantId: tenant.tenantId,
+            clientId: app.clientId,
+            clientSecretFile: secretFile,
+            authorityHost: sim.url,
+            graphEndpoint: sim.url,
+            caFile: sim.caCertPath,
+            domains: [tenant.domains[0]],
+          },
+        ],
+      }),
+    );
+    const storePath = join(dir, 'store.sqlite');
+    const ndjsonPath = join(dir, 'events.ndjson');
+    const base = {
+      configPath,
+      storePath,
+      ndjsonPath,
+      since: SINCE,
+      delayMs: 5 * MINUTE,
+      // Long enough that the last clean run re-reads everything collected since SINCE.
+      trailingWindowMs: 16 * HOUR,
+      cycleIntervalMs: 2 * MINUTE,
+      reconcileIntervalMs: 20 * MINUTE,
+      maxWindowMs: HOUR,
+      pageSize: 20,
+    };
+    const spec = (mode: ChildSpec['mode'], scale: number): ChildSpec => {
+      // Sample both clocks in one millisecond so the child's mapping matches the simulator's.
+      let realBaseMs: number;
+      let simBaseMs: number;
+      do {
+        realBaseMs = Date.now();
+        simBaseMs = clock.nowMs();
+      } while (Date.now() !== realBaseMs);
+      return { ...base, mode, scale, simBaseMs, realBaseMs };
+    };
+
+    const next = delays(7);
+    let kills = 0;
+    let restartsOwing = 0;
+    let restartsSkipping = 0;
+    for (let i = 0; i < KILLS; i++) {
+      // Every other run may also die at the worst moment: NDJSON fsynced, acknowledgement not yet recorded.
+      const run = await runChild(
+        { ...spec('daemon', SCALE), crashAfterFlush: i % 2 === 0 ? 0.25 : 0 },
+        next(),
+      );
+      assert.equal(run.signal, 'SIGKILL', `run ${i} ended by itself: ${run.stderr}`);
+      kills++;
+      if (/child: owed [1-9]/.test(run.stderr)) restartsOwing++;
+      if (/child: skipped [1-9]/.test(run.stderr)) restartsSkipping++;
+    }
+
+    // The final clean run: faults off, the budget window emptied, time frozen so that the oracle and the
+    // collector look at the same instant.
+    sim.setFaults({ exempt: /oauth2/ });
+    clock.advance(6 * MINUTE);
+    clock.setScale(0);
+    const final = await runChild(spec('once', 0));
+    assert.equal(final.code, 0, final.stderr);
+    const report = JSON.parse(final.stdout.trim().split('\n').at(-1)!) as CycleReport;
+    const t = report.tenants[0]!;
+    assert.equal(t.ok, true, t.error);
+    assert.equal(t.reconciled, true, 'the final run re-read the whole collected range');
+
+    const store = openStore(storePath);
+    try {
+      const now = clock.nowMs();
+      const fastUntil = Date.parse(t.fastUntil!);
+      assert.ok(fastUntil >= now - 6 * MINUTE, 'the final run caught up to now − delay');
+      const expected = expectedRows(tenant, SINCE, fastUntil, now);
+      assert.ok(expected.size > 200, `a meaningful amount of traffic (${expected.size} rows)`);
+      const stored = storedRows(store, tenant.tenantId);
+      assert.deepEqual(stored, expected, 'every row the simulator shows is stored with its final status');
+
+      const stats = store.stats(tenant.tenantId);
+      assert.ok(stats.statusChanges > 20, `status changes happened (${stats.statusChanges})`);
+      const ids = ndjsonEventIds(ndjsonPath);
+      const unique = new Set(ids);
+      assert.equal(
+        unique.size,
+        ids.length,
+        `no (row, status) twice in NDJSON (${ids.length - unique.size} dups)`,
+      );
+      assert.equal(ids.length, stats.rows + stats.statusChanges, 'one NDJSON line per (row, status) stored');
+      for (const id of finalEventIds(tenant, SINCE, fastUntil, now))
+        assert.ok(unique.has(id), `final (row, status) ${id} is in the NDJSON output`);
+
+      const seconds = (performance.now() - started) / 1000;
+      process.stderr.write(
+        `kill test: ${kills} kills, ${restartsOwing} restarts owed NDJSON events, ${restartsSkipping} skipped rewrites, ${stats.rows} rows, ` +
+          `${stats.statusChanges} status changes, ${ids.length} NDJSON lines, ${seconds.toFixed(1)} s\n`,
+      );
+      assert.ok(kills >= 20);
+      assert.ok(
+        restartsSkipping >= 2,
+        'restarts did find already-written events to skip (exactly-once exercised)',
+      );
+      assert.ok(seconds < 60, `the test took ${seconds.toFixed(1)} s`);
+    } finally {
+      store.close();
+    }
+  } finally {
+    await sim.close();
+  }
+});
