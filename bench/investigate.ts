@@ -167,21 +167,32 @@ async function main(): Promise<void> {
     const rows: Row[] = [];
     for (const rig of rigs) await rig.client.grantedRoles(); // sign-in is not what is measured
     const nowOf = () => sim.clock.nowMs();
-    rows.push(
-      await measure(
-        sim,
-        `trace-first, ${largest.tenant.users.length.toLocaleString('en-US')} users`,
-        '< 5 s',
-        () =>
-          investigate({
-            client: largest.client,
-            tenant: 'bench',
-            messageIds: [largest.tenant.campaign!.internetMessageId],
-            now: nowOf,
-            concurrency: CONCURRENCY,
-          }),
-      ),
-    );
+    // Trace-first in a simulator serving only that tenant: in the shared multi-tenant simulator its first trace
+    // query has been seen arriving over a minute late (400 "start more than 90 days ago"); see the report.
+    const traceTenant = largest.tenant;
+    const traceSim = await startSimulator({ tenants: [traceTenant], router: createGraphRouter });
+    const traceClient = clientFor(traceSim, traceTenant);
+    try {
+      await traceClient.grantedRoles();
+      rows.push(
+        await measure(
+          traceSim,
+          `trace-first, ${traceTenant.users.length.toLocaleString('en-US')} users`,
+          '< 5 s',
+          () =>
+            investigate({
+              client: traceClient,
+              tenant: 'bench',
+              messageIds: [traceTenant.campaign!.internetMessageId],
+              now: () => traceSim.clock.nowMs(),
+              concurrency: CONCURRENCY,
+            }),
+        ),
+      );
+    } finally {
+      await traceClient.close();
+      await traceSim.close();
+    }
     for (const rig of rigs) {
       const users = rig.tenant.users.length;
       const target = users === 10_000 ? '< 60 s' : users === 50_000 ? '< 300 s' : '';

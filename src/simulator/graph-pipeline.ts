@@ -152,7 +152,6 @@ export class GraphPipeline {
     });
     if (throttle.throttledMs > 0) {
       if (throttle.ignored) this.stats.violation('retryAfterIgnored');
-      if (process.env.DBG && !throttleKey.startsWith('mailbox')) console.log('THR', throttle.ignored, call.arrival, this.#arrivals, call.clientRequestId.slice(0,8), throttle.throttledMs, performance.now().toFixed(2));
       return respond(
         this.#throttled(
           call,
@@ -168,7 +167,6 @@ export class GraphPipeline {
     if (!isItem || this.faults.config.perBatchItem) {
       const fault = this.faults.decide(call.path, !isItem);
       if (fault) {
-        if (process.env.DBG && !isItem) console.log('FAULT', fault.kind, fault.retryAfterSeconds, call.arrival, call.clientRequestId.slice(0,8), performance.now().toFixed(2));
         this.stats.fault(fault.kind);
         if (fault.kind === 'connectionReset') return { kind: 'connectionReset' };
         const shape = faultResponseShape(fault);
@@ -269,7 +267,7 @@ export class GraphPipeline {
       clientRequestId: call.clientRequestId,
       ...(call.batchRequestId !== undefined ? { origin: call.batchRequestId } : {}),
     });
-    const arm = () => { if (process.env.DBG && !key.startsWith('mailbox')) console.log('ARM', this.#arrivals, call.clientRequestId.slice(0,8), performance.now().toFixed(2)); this.#throttles.arm(key, this.#arrivals); };
+    const arm = () => this.#throttles.arm(key, this.#arrivals);
     if (call.batchRequestId === undefined) {
       this.#armAfterWrite([arm]);
       return;

@@ -40,11 +40,13 @@ const ITEM_FAULTS: Partial<FaultConfig> = { ...FAULTS, exempt: /oauth2|^\/\$batc
 const BATCH_CONCURRENCY = 4;
 
 /**
- * When one of those POSTs is answered 429, the other three may already be on the wire (one per connection): the
- * simulator presumes that many innocent per throttling response, and counts every further request to the
- * throttled endpoint, and any early retry of the throttled request itself, as retryAfterIgnored.
+ * When one of those POSTs is answered 429, the other three may already be on the wire (one per connection), and
+ * under load each slot can turn over once more before the client reads the 429 (a batch completes or a
+ * connection resets and is re-sent at once): the simulator presumes that many requests innocent per throttling
+ * response, and counts every further request to the throttled endpoint, and any early retry of the throttled
+ * request itself, as retryAfterIgnored. A client without the throttle gate still breaks this ~1,100 times.
  */
-const IN_FLIGHT_ALLOWANCE = BATCH_CONCURRENCY - 1;
+const IN_FLIGHT_ALLOWANCE = 2 * BATCH_CONCURRENCY;
 
 /**
  * With ~45 % of attempts failing, the default 6 attempts would leave 0.45^6 ≈ 0.8 % of 10,000 items throttled
@@ -114,7 +116,12 @@ async function probe(h: Harness): Promise<Probe[]> {
     url: `/users/${user.id}/mailFolders/inbox?$select=id`,
   }));
   const results: Probe[] = [];
-  const options = { limiter: h.client.mailboxLimiter, clock: h.clock, policy: PATIENT, concurrency: BATCH_CONCURRENCY };
+  const options = {
+    limiter: h.client.mailboxLimiter,
+    clock: h.clock,
+    policy: PATIENT,
+    concurrency: BATCH_CONCURRENCY,
+  };
   for await (const result of batch<{ id: string }>(h.client.send, items, options)) results.push(result);
   return results;
 }

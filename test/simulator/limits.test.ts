@@ -27,7 +27,11 @@ describe('limit primitives', () => {
     gauge.leave('m');
     assert.equal(gauge.current('m'), 1);
     const ledger = new ThrottleLedger();
-    const at = (nowMs: number, arrival: number, extra: { clientRequestId?: string; origin?: string } = {}) => ({
+    const at = (
+      nowMs: number,
+      arrival: number,
+      extra: { clientRequestId?: string; origin?: string } = {},
+    ) => ({
       nowMs,
       arrival,
       ...extra,
@@ -45,8 +49,15 @@ describe('limit primitives', () => {
     assert.deepEqual(ledger.check('k', at(5000, 20)), { throttledMs: 0, ignored: false }, 'over');
     ledger.record('b', 0, 5000, { origin: 'batch-1' });
     ledger.arm('b', 10);
-    assert.equal(ledger.check('b', at(1000, 11, { origin: 'batch-1' })).throttledMs, 0, 'same batch goes ahead');
-    assert.deepEqual(ledger.check('b', at(1000, 11, { origin: 'batch-2' })), { throttledMs: 4000, ignored: true });
+    assert.equal(
+      ledger.check('b', at(1000, 11, { origin: 'batch-1' })).throttledMs,
+      0,
+      'same batch goes ahead',
+    );
+    assert.deepEqual(ledger.check('b', at(1000, 11, { origin: 'batch-2' })), {
+      throttledMs: 4000,
+      ignored: true,
+    });
     assert.equal(secondsUntil(5001, 1000), 5);
   });
 });

@@ -154,7 +154,7 @@ test('kill -9 at random moments, 20+ times: nothing lost, nothing duplicated', {
     for (let i = 0; i < KILLS; i++) {
       // Every other run may also die at the worst moment: NDJSON fsynced, acknowledgement not yet recorded.
       const run = await runChild(
-        { ...spec('daemon', SCALE), crashAfterFlush: i % 2 === 0 ? 0.25 : 0 },
+        { ...spec('daemon', SCALE), crashAfterFlush: i % 2 === 0 ? 0.5 : 0 },
         next(),
       );
       assert.equal(run.signal, 'SIGKILL', `run ${i} ended by itself: ${run.stderr}`);
@@ -168,7 +168,8 @@ test('kill -9 at random moments, 20+ times: nothing lost, nothing duplicated', {
     sim.setFaults({ exempt: /oauth2/ });
     clock.advance(6 * MINUTE);
     clock.setScale(0);
-    const final = await runChild(spec('once', 0));
+    // Reconcile now whatever the last killed run did: the final run must re-read everything.
+    const final = await runChild({ ...spec('once', 0), reconcileIntervalMs: 0 });
     assert.equal(final.code, 0, final.stderr);
     const report = JSON.parse(final.stdout.trim().split('\n').at(-1)!) as CycleReport;
     const t = report.tenants[0]!;

@@ -1,0 +1,15 @@
+import { createGraphClient } from '/work/main/src/graph/client.ts';
+import { investigate } from '/work/main/src/investigate/run.ts';
+import { generateTenant } from '/work/main/src/simulator/generate.ts';
+import { pickApp } from '/work/main/src/simulator/main.ts';
+import { createGraphRouter } from '/work/main/src/simulator/resources/index.ts';
+import { startSimulator } from '/work/main/src/simulator/server.ts';
+const tenant = generateTenant({ users: 50000, seed: 101, days: 1, messagesPerUserPerDay: 1, campaignRecipients: 25 });
+const sim = await startSimulator({ tenants: [tenant], router: createGraphRouter });
+const { app, secret } = pickApp(tenant, sim.clock.nowMs());
+const client = createGraphClient({ tenantId: tenant.tenantId, clientId: app.clientId, credential: { clientSecret: secret }, authorityHost: sim.url, graphEndpoint: sim.url, caPem: sim.caCertPem, env: {} });
+console.log(tenant.anchor, sim.clock.now().toISOString(), new Date().toISOString());
+const t = performance.now();
+const r = await investigate({ client, tenant: 'x', messageIds: [tenant.campaign!.internetMessageId], now: () => sim.clock.nowMs() });
+console.log(r.scope, r.scopeReason, r.trace.length, r.counts, performance.now() - t);
+await client.close(); await sim.close();
