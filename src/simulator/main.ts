@@ -97,6 +97,7 @@ function writeConfig(
         authorityHost: sim.url,
         graphEndpoint: sim.url,
         caFile: sim.caCertPath,
+        domains: tenant.domains,
       },
     ],
   };
