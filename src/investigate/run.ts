@@ -103,9 +103,7 @@ export async function investigate(options: InvestigateOptions): Promise<Investig
       try {
         const read = await traceRecipients(client.send, options.messageIds, {
           now: now(),
-          ...(options.clockSkewMarginMs !== undefined
-            ? { clockSkewMarginMs: options.clockSkewMarginMs }
-            : {}),
+          clockSkewMarginMs: options.clockSkewMarginMs ?? DEFAULT_CLOCK_SKEW_MARGIN_MS,
           ...(options.since !== undefined ? { since: options.since } : {}),
           ...(options.until !== undefined ? { until: options.until } : {}),
           ...(signal ? { signal } : {}),

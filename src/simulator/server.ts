@@ -2,7 +2,7 @@
 // endpoint for several tenants. It owns TLS material, the clock, stats and the Graph pipeline; resources are
 // plugged in through `router` (see http-types.ts).
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -76,7 +76,7 @@ const CERT_LIFETIME_MS = 2 * 365 * 24 * 3600 * 1000;
 export async function startSimulator(options: SimulatorOptions): Promise<Simulator> {
   const firstTenant = options.tenants[0];
   if (!firstTenant) throw new Error('startSimulator needs at least one tenant');
-  const clock = options.clock ?? new ControllableClock(firstTenant.anchor);
+  const clock = options.clock ?? new ControllableClock(defaultStart(firstTenant.anchor, Date.now()));
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'mailtrace-sim-'));
   const lifetime = options.accessTokenLifetimeSeconds ?? [3600, 5400];
   if (!(lifetime[0] > 0 && lifetime[1] >= lifetime[0]))
@@ -114,6 +114,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     certificateDer: signingCert.certificateDer,
   };
   const caCertPath = join(stateDir, 'ca.pem');
+  mkdirSync(stateDir, { recursive: true });
   writeFileSync(caCertPath, ca.certificatePem);
   writeFileSync(join(stateDir, 'server.pem'), serverCert.certificatePem);
 
@@ -458,4 +459,16 @@ function closeServer(server: Server): Promise<void> {
     server.close((error) => (error ? reject(error) : resolve()));
     server.closeAllConnections();
   });
+}
+
+/**
+ * A freshly generated tenant is anchored at the current minute: the service's clock then runs at real time from
+ * now, as Microsoft's does (starting at the anchor would put the service up to a minute behind its clients, and
+ * it would refuse their "until now" windows as being in the future). A tenant anchored elsewhere (a saved or
+ * hand-written file) replays from its anchor.
+ */
+export function defaultStart(anchor: string, nowMs: number): Date {
+  const anchorMs = Date.parse(anchor);
+  const recent = anchorMs <= nowMs && nowMs - anchorMs < 60 * 60_000;
+  return new Date(recent ? nowMs : anchorMs);
 }

@@ -3,28 +3,35 @@
 // the summary; stdout carries only the result, so `--output json` stays machine-readable.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { pickApp } from '../../simulator/main.ts';
 import { generateTenant } from '../../simulator/generate.ts';
+import { pickApp } from '../../simulator/main.ts';
 import { createGraphRouter } from '../../simulator/resources/index.ts';
 import { startSimulator } from '../../simulator/server.ts';
 import type { Command } from '../command.ts';
 import { OUTPUT_OPTION_HELP, OUTPUT_OPTIONS } from '../command.ts';
 import type { TenantConfig } from '../config.ts';
-import { usageError } from '../errors.ts';
 import { runDemoSteps } from '../demo/steps.ts';
+import { usageError } from '../errors.ts';
 
 function positiveInt(value: unknown, name: string, fallback: number, max: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw usageError(`--${name} must be an integer from 1 to ${max}`);
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw usageError(`--${name} must be an integer from 1 to ${max}`);
   return n;
 }
 
 export const demoCommand: Command = {
   name: 'demo',
-  summary: 'Run collection and an investigation end to end against a simulated tenant (no Microsoft 365 needed)',
-  usage: 'mailtrace demo [--users N] [--days D] [--seed S] [--dir DIR] [--latency realistic|zero] [-o FORMAT]',
-  examples: ['mailtrace demo', 'mailtrace demo --users 10000 --seed 7', 'mailtrace demo --output json > demo.json'],
+  summary:
+    'Run collection and an investigation end to end against a simulated tenant (no Microsoft 365 needed)',
+  usage:
+    'mailtrace demo [--users N] [--days D] [--seed S] [--dir DIR] [--latency realistic|zero] [-o FORMAT]',
+  examples: [
+    'mailtrace demo',
+    'mailtrace demo --users 10000 --seed 7',
+    'mailtrace demo --output json > demo.json',
+  ],
   options: {
     ...OUTPUT_OPTIONS,
     users: { type: 'string' },
@@ -46,7 +53,8 @@ export const demoCommand: Command = {
     const days = positiveInt(args.values.days, 'days', 3, 90);
     const seed = positiveInt(args.values.seed, 'seed', 42, 2 ** 31);
     const latency = (args.values.latency as string | undefined) ?? 'realistic';
-    if (latency !== 'realistic' && latency !== 'zero') throw usageError('--latency must be realistic or zero');
+    if (latency !== 'realistic' && latency !== 'zero')
+      throw usageError('--latency must be realistic or zero');
     const dir = resolve((args.values.dir as string | undefined) ?? join('.tmp', 'demo'));
     // Each demo starts from an empty history so that its figures mean the same thing every time.
     rmSync(dir, { recursive: true, force: true });
@@ -54,13 +62,20 @@ export const demoCommand: Command = {
 
     const say = (line: string) => context.stderr.write(`${line}\n`);
     const started = performance.now();
-    say(`[1/5] Generating a simulated tenant: ${users.toLocaleString('en-US')} users, ${days} days of mail, seed ${seed}`);
+    say(
+      `[1/5] Generating a simulated tenant: ${users.toLocaleString('en-US')} users, ${days} days of mail, seed ${seed}`,
+    );
     const tenant = generateTenant({ users, days, seed });
     say(
       `      ${tenant.traces.length.toLocaleString('en-US')} trace rows, ${tenant.copies.length.toLocaleString('en-US')} mailbox items, ` +
         `a phishing campaign to ${tenant.campaign?.recipientAddresses.length ?? 0} recipients`,
     );
-    const sim = await startSimulator({ tenants: [tenant], router: createGraphRouter, latency, stateDir: join(dir, 'simulator') });
+    const sim = await startSimulator({
+      tenants: [tenant],
+      router: createGraphRouter,
+      latency,
+      stateDir: join(dir, 'simulator'),
+    });
     try {
       say(`[2/5] Simulated Entra ID + Microsoft Graph listening on ${sim.url} (${latency} latency)`);
       const { app, secret } = pickApp(tenant, sim.clock.nowMs());

@@ -1,17 +1,19 @@
 import type { Command } from '../command.ts';
 import { collectCommand } from './collect.ts';
+import { demoCommand } from './demo.ts';
 import { doctorCommand } from './doctor.ts';
 import { investigateCommand } from './investigate.ts';
 import { simulateCommand } from './simulate.ts';
 import { statusCommand } from './status.ts';
 import { traceCommand } from './trace.ts';
 
-/** Every command, in the order `mailtrace --help` lists them. */
+/** Every command, in the order `mailtrace --help` lists them: the responder's first, setup and tools after. */
 export const COMMANDS: readonly Command[] = [
-  simulateCommand,
-  doctorCommand,
-  collectCommand,
-  traceCommand,
   investigateCommand,
+  traceCommand,
+  collectCommand,
   statusCommand,
+  doctorCommand,
+  demoCommand,
+  simulateCommand,
 ];
