@@ -2,10 +2,10 @@
 // coverage. Parses and validates the input, runs one investigation per tenant (a tenant that cannot sign in is
 // reported, not fatal), records each run in the store and hands the result to the output layer.
 import { writeFileSync } from 'node:fs';
+import { investigationOutput, type TenantInvestigation } from '../../cli/reports/investigation.ts';
 import { TokenError } from '../../graph/errors.ts';
 import { MessageIdError, readMessageIds } from '../../investigate/message-id.ts';
 import { progressReporter } from '../../investigate/progress.ts';
-import { investigationOutput, type TenantInvestigation } from '../../investigate/report.ts';
 import { type InvestigationReport, investigate } from '../../investigate/run.ts';
 import {
   finishOf,

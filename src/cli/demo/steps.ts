@@ -2,8 +2,8 @@
 // real commands use; only the tenant is simulated.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { investigationOutput } from '../../cli/reports/investigation.ts';
 import type { GraphClient } from '../../graph/client.ts';
-import { investigationOutput } from '../../investigate/report.ts';
 import { investigate } from '../../investigate/run.ts';
 import { NdjsonSink } from '../../sinks/ndjson.ts';
 import { openStore } from '../../store/store.ts';

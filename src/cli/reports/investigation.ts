@@ -1,10 +1,11 @@
 // Investigation results as the CLI's output layer wants them: data for JSON, and tables for the terminal, CSV,
 // Markdown and HTML. The summary counts every mailbox in scope (found, not found, not searched by reason), so a
 // reader sees at once what was not checked. Pure: no I/O.
-import type { CommandOutput, Table } from '../cli/output.ts';
-import { type MailboxOutcome, NOT_SEARCHED_REASONS } from './model.ts';
-import { type Observable, observablesOf } from './observables.ts';
-import type { InvestigationReport } from './run.ts';
+
+import { type MailboxOutcome, NOT_SEARCHED_REASONS } from '../../investigate/model.ts';
+import { type Observable, observablesOf } from '../../investigate/observables.ts';
+import type { InvestigationReport } from '../../investigate/run.ts';
+import type { CommandOutput, Table } from '../output.ts';
 
 /** One tenant of an investigation: its report, or why it was not searched (e.g. sign-in failed). */
 export interface TenantInvestigation {

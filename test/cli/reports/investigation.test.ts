@@ -2,11 +2,15 @@
 // terminal, CSV keeps every mailbox, observables carry the playbook's fields, and HTML escapes hostile text.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { render, renderHtml } from '../../src/cli/output.ts';
-import { countOutcomes, type MailboxOutcome } from '../../src/investigate/model.ts';
-import { observablesOf } from '../../src/investigate/observables.ts';
-import { investigationData, investigationOutput, LIST_ALL_LIMIT } from '../../src/investigate/report.ts';
-import type { InvestigationReport } from '../../src/investigate/run.ts';
+import { render, renderHtml } from '../../../src/cli/output.ts';
+import {
+  investigationData,
+  investigationOutput,
+  LIST_ALL_LIMIT,
+} from '../../../src/cli/reports/investigation.ts';
+import { countOutcomes, type MailboxOutcome } from '../../../src/investigate/model.ts';
+import { observablesOf } from '../../../src/investigate/observables.ts';
+import type { InvestigationReport } from '../../../src/investigate/run.ts';
 
 const HOSTILE = '<img src=x onerror=alert(1)>|`"\'';
 
