@@ -181,24 +181,61 @@ function owedBySink(store: Store, tenants: readonly TenantConfig[]): Map<string,
 
 function buildSinks(options: CollectSessionOptions, owed: Map<string, Set<string>>): Sink[] {
   const entries: SinkConfig[] = (options.sinks ?? []).filter(
-    (s) => options.ndjson === undefined || (s.name ?? s.type) !== 'ndjson',
+    (s) => options.ndjson === undefined || sinkName(s) !== 'ndjson',
   );
   if (options.ndjson !== undefined) entries.push({ type: 'ndjson', path: options.ndjson });
-  return entries.map((entry) => {
-    const name = entry.name ?? entry.type;
-    if ('path' in entry) {
-      if (entry.path === '-') return new NdjsonSink({ stream: options.stdout ?? process.stdout }, { name });
-      return new ResumingNdjsonSink({ path: entry.path, name, owedKeys: owed.get(name) ?? [] });
-    }
-    const factory = SINK_FACTORIES.get(entry.type) ?? siemSinkFactory;
-    return factory({
-      type: entry.type,
-      baseDir: entry.baseDir,
-      name,
-      options: entry.options,
-      where: entry.where,
-      env: options.env ?? process.env,
-      logger: options.logger,
-    });
+  const built: Sink[] = [];
+  try {
+    for (const entry of entries)
+      built.push(
+        buildConfiguredSink(entry, {
+          env: options.env ?? process.env,
+          logger: options.logger,
+          ...(options.stdout ? { stdout: options.stdout } : {}),
+          owedKeys: owed.get(sinkName(entry)) ?? [],
+        }),
+      );
+  } catch (error) {
+    // A later entry's config error must not leave the sinks built before it holding sockets open.
+    void Promise.allSettled(built.map((s) => s.close()));
+    throw error;
+  }
+  return built;
+}
+
+/** The name a config entry's sink gets: its `name`, else its type (the outbox tracks deliveries by it). */
+export function sinkName(entry: SinkConfig): string {
+  return entry.name ?? entry.type;
+}
+
+export interface BuildSinkOptions {
+  env: NodeJS.ProcessEnv;
+  logger?: Logger | undefined;
+  /** Where an ndjson sink with path '-' writes (default process.stdout). */
+  stdout?: Writable;
+  /** NDJSON: keys a killed run may already have written (see ResumingNdjsonSink). */
+  owedKeys?: Iterable<string>;
+}
+
+/**
+ * Builds the sink one `sinks` entry describes: NDJSON here, any other type through SINK_FACTORIES or the SIEM
+ * sinks' own validation (src/sinks/config.ts). Config errors become CliError (exit 6) naming the key. Used by
+ * collect, doctor and `mailtrace sinks`, so the three can never disagree about what a config means.
+ */
+export function buildConfiguredSink(entry: SinkConfig, options: BuildSinkOptions): Sink {
+  const name = sinkName(entry);
+  if ('path' in entry) {
+    if (entry.path === '-') return new NdjsonSink({ stream: options.stdout ?? process.stdout }, { name });
+    return new ResumingNdjsonSink({ path: entry.path, name, owedKeys: options.owedKeys ?? [] });
+  }
+  const factory = SINK_FACTORIES.get(entry.type) ?? siemSinkFactory;
+  return factory({
+    type: entry.type,
+    baseDir: entry.baseDir,
+    name,
+    options: entry.options,
+    where: entry.where,
+    env: options.env,
+    logger: options.logger,
   });
 }

@@ -63,6 +63,9 @@ export interface GraphClient {
   tenantId: string;
   /** Shared with $batch so that batch items and direct requests count against the same mailbox limit. */
   mailboxLimiter: Limiter;
+  /** The client's time source and retry policy: $batch item retries must wait and give up the same way. */
+  clock: Clock;
+  retryPolicy: RetryPolicy;
   http: HttpAgent;
   /** Closes the HTTP connections (keep-alive sockets would otherwise hold the process open). */
   close(): Promise<void>;
@@ -126,6 +129,8 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
     cloud,
     tenantId: options.tenantId,
     mailboxLimiter,
+    clock,
+    retryPolicy: policy,
     http,
     close: () => {
       throttleGate.close();

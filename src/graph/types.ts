@@ -92,7 +92,10 @@ export interface QuotaLedger {
 export interface QuotaPolicy {
   limit: number; // 100
   windowMs: number; // 300_000
-  /** Requests of the window kept free for higher priorities: a 'low' claim is refused once used >= limit - reserve.low. */
+  /**
+   * Requests of the window kept free for higher priorities: a 'low' claim is refused once
+   * used >= limit - reserve.low.
+   */
   reserve: Record<QuotaPriority, number>;
 }
 

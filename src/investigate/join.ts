@@ -33,7 +33,10 @@ export function applyTrace(
   });
 }
 
-/** Trace recipients that match no mailbox in the list, each with its own line (e.g. "expanded (distribution group)"). */
+/**
+ * Trace recipients that match no mailbox in the list, each with its own line
+ * (e.g. "expanded (distribution group)").
+ */
 export function traceOnlyRecipients(
   mailboxes: readonly MailboxOutcome[],
   trace: readonly TraceRecipient[],

@@ -85,9 +85,10 @@ export function parseMessageId(input: string, where?: string): string {
 }
 
 /**
- * Gathers message ids from arguments, a file and stdin (text, or a stream such as process.stdin), in that order: one per line, blank lines and lines whose
- * first non-blank character is '#' ignored, each validated (the error says which argument or line), duplicates
- * removed keeping the first occurrence. Throws MessageIdError when no id is left.
+ * Gathers message ids from arguments, a file and stdin (text, or a stream such as process.stdin), in that order:
+ * one per line, blank lines and lines whose first non-blank character is '#' ignored, each validated (the error
+ * says which argument or line), duplicates removed keeping the first occurrence. Throws MessageIdError when no id
+ * is left.
  */
 export async function readMessageIds(
   args: readonly string[],

@@ -4,7 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Cloud } from '../graph/clouds.ts';
 import type { Limiter } from '../graph/limiter.ts';
-import type { Send } from '../graph/types.ts';
+import type { RetryPolicy } from '../graph/retry-policy.ts';
+import type { Clock, Send } from '../graph/types.ts';
 import { listMailUsers } from './directory.ts';
 import { applyTrace, type TraceOnlyLine, traceOnlyRecipients } from './join.ts';
 import {
@@ -24,6 +25,9 @@ import { TraceUnavailableError, traceRecipients } from './trace-scope.ts';
 export interface InvestigationClient {
   send: Send;
   mailboxLimiter: Limiter;
+  /** When given, $batch item retries wait on this clock and follow this policy, like the client's own retries. */
+  clock?: Clock;
+  retryPolicy?: RetryPolicy;
   cloud: Pick<Cloud, 'name' | 'capabilities'>;
   grantedRoles(): Promise<readonly string[]>;
 }
@@ -132,6 +136,8 @@ export async function investigate(options: InvestigateOptions): Promise<Investig
   let toSearch: MailboxRef[] = [];
   const batchOptions = {
     limiter: client.mailboxLimiter,
+    ...(client.clock ? { clock: client.clock } : {}),
+    ...(client.retryPolicy ? { policy: client.retryPolicy } : {}),
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
     ...(signal ? { signal } : {}),
   };

@@ -126,7 +126,10 @@ export interface SimMailboxCopy {
   /** Opaque, per mailbox Graph message id. */
   graphId: string;
   internetMessageId: string; // with angle brackets
-  /** Well-known folder name ('inbox', 'junkemail', 'deleteditems', 'recoverableitemsdeletions', …) or a custom folder id. */
+  /**
+   * Well-known folder name ('inbox', 'junkemail', 'deleteditems', 'recoverableitemsdeletions', …) or a custom
+   * folder id.
+   */
   folder: string;
   subject: string;
   from: SimRecipient;

@@ -87,7 +87,7 @@ function parseLineLayout(bytes: Buffer, path: string): unknown {
   const root: Record<string, unknown> = {};
   let open: unknown[] | undefined;
   let lineNumber = 0;
-  for (let start = 0; start < bytes.length; ) {
+  for (let start = 0; start < bytes.length;) {
     let end = bytes.indexOf(10, start);
     if (end < 0) end = bytes.length;
     const line = bytes.toString('utf8', start, end).trim();

@@ -105,7 +105,10 @@ export class ElasticsearchSink implements Sink {
     return `${JSON.stringify({ create: { _index: this.#index, _id: event.key } })}\n${JSON.stringify(event.ecs)}\n`;
   }
 
-  /** Sends a chunk; items the cluster answered 429/5xx for are sent again alone, with backoff, a bounded number of times. */
+  /**
+   * Sends a chunk; items the cluster answered 429/5xx for are sent again alone, with backoff, a bounded number
+   * of times.
+   */
   async #sendWithItemRetries(chunk: Line[], ack: SinkAck): Promise<void> {
     let todo = chunk;
     for (let attempt = 1; todo.length > 0; attempt++) {

@@ -43,7 +43,9 @@ export function isDataStreamName(index: string): boolean {
   return DATA_STREAM_NAME.test(index);
 }
 
-/** logs-microsoft.message_trace-default -> logs-microsoft.message_trace-* (every namespace); a plain index -> itself. */
+/**
+ * logs-microsoft.message_trace-default -> logs-microsoft.message_trace-* (every namespace); a plain index -> itself.
+ */
 export function indexPatternFor(index: string): string {
   return isDataStreamName(index) ? index.replace(/-[^-]+$/, '-*') : index;
 }

@@ -79,7 +79,7 @@ export class SekoiaSink implements Sink {
   }
 
   /** Splits the batch into requests under maxRequestBytes; events too large for the intake go to ack.dropped. */
-  *#chunks(batch: readonly SinkEvent[], ack: SinkAck): Generator<Chunk> {
+  * #chunks(batch: readonly SinkEvent[], ack: SinkAck): Generator<Chunk> {
     const overhead = Buffer.byteLength(this.#body([]));
     let chunk: Chunk = { events: [], jsons: [] };
     let size = overhead;

@@ -119,7 +119,7 @@ export class SplunkHecSink implements Sink {
     });
   }
 
-  *#chunks(batch: readonly SinkEvent[]): Generator<Chunk> {
+  * #chunks(batch: readonly SinkEvent[]): Generator<Chunk> {
     let chunk: Chunk = { events: [], lines: [] };
     let size = 0;
     for (const event of batch) {

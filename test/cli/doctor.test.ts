@@ -1,10 +1,13 @@
 // `mailtrace doctor` run for real (a child process) against the simulator, once per setup failure users hit.
 import assert from 'node:assert/strict';
-import { chmodSync, readFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { CheckResult } from '../../src/cli/doctor/check.ts';
 import type { DoctorData } from '../../src/cli/doctor/report.ts';
 import { EXIT } from '../../src/cli/errors.ts';
+import { type ElasticsearchServer, startElasticsearchServer } from '../sinks/servers/elasticsearch-server.ts';
+import { type SekoiaServer, startSekoiaServer } from '../sinks/servers/sekoia-server.ts';
 import { runCli, type SimFixture, startSimFixture } from './sim-fixture.ts';
 
 function checkOf(data: DoctorData, id: string): CheckResult {
@@ -180,5 +183,82 @@ describe('mailtrace doctor without the message-trace service principal', () => {
     // The rest of the setup is fine: only message trace is blocked.
     assert.equal(checkOf(data, 'mailbox').status, 'pass');
     assert.equal(checkOf(data, 'clock').status, 'pass');
+  });
+});
+
+describe('mailtrace doctor with sinks in the config', () => {
+  const API_KEY = 'ZG9jdG9ya2V5OmRvY3RvcnNlY3JldA==';
+  const INTAKE_KEY = 'doctor-intake-key-0a1b2c3d';
+  let fx: SimFixture;
+  let es: ElasticsearchServer;
+  let sekoia: SekoiaServer;
+  let config: string;
+  before(async () => {
+    fx = await startSimFixture();
+    es = await startElasticsearchServer({ auth: { apiKey: API_KEY } });
+    sekoia = await startSekoiaServer({ intakeKey: INTAKE_KEY });
+    const path = fx.writeConfig({ file: 'with-sinks.json' });
+    const doc = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(fx.dir, 'es.key'), API_KEY, { mode: 0o600 });
+    doc.sinks = [
+      { type: 'elasticsearch', name: 'elastic', url: es.url, apiKeyFile: 'es.key' },
+      { type: 'sekoia', intakeServer: sekoia.url, intakeKeyEnv: 'DOCTOR_INTAKE_KEY' },
+      { type: 'ndjson', path: 'events.ndjson' },
+    ];
+    writeFileSync(path, JSON.stringify(doc));
+    config = path;
+  });
+  after(async () => {
+    await Promise.all([es.server.stop(), sekoia.server.stop()]);
+    await fx.close();
+  });
+
+  const sinkChecks = (data: DoctorData) =>
+    new Map(
+      (data.tenants[0]?.checks ?? []).filter((c) => c.id === 'sinks').map((c) => [c.title, c] as const),
+    );
+
+  it('checks every configured sink with a real request and passes when they answer', async () => {
+    const before = es.server.requests.length;
+    const run = await runCli(['doctor', '--config', config, '--output', 'json'], {
+      DOCTOR_INTAKE_KEY: INTAKE_KEY,
+    });
+    assert.equal(run.code, EXIT.ok, run.stderr);
+    const data = JSON.parse(run.stdout) as DoctorData;
+    const checks = sinkChecks(data);
+    assert.deepEqual([...checks.keys()], ['sink elastic', 'sink sekoia', 'sink ndjson']);
+    for (const check of checks.values()) assert.equal(check.status, 'pass', check.detail);
+    assert.match(checks.get('sink elastic')?.detail ?? '', /Elasticsearch 8\.17\.0 cluster test-cluster/);
+    assert.match(checks.get('sink sekoia')?.detail ?? '', /accepted an empty batch/);
+    assert.equal(es.server.requests.length, before + 1, 'one GET / per sink, nothing written');
+    assert.ok(!run.stdout.includes(API_KEY) && !run.stdout.includes(INTAKE_KEY));
+  });
+
+  it('a stopped Elasticsearch is a blocker naming the sink, with the fix', async () => {
+    await es.server.down();
+    try {
+      const run = await runCli(['doctor', '--config', config], { DOCTOR_INTAKE_KEY: INTAKE_KEY });
+      assert.equal(run.code, EXIT.config, run.stdout);
+      assert.match(run.stdout, /✖ +sink elastic +elastic: http:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/);
+      assert.match(run.stdout, /fix: start the elasticsearch service or correct "url"/);
+      assert.match(run.stdout, /✔ +sink sekoia /);
+      assert.match(run.stdout, /✖ 1 blocker\(s\)/);
+      assert.match(run.stderr, /doctor found 1 blocker/);
+      for (const secret of [API_KEY, INTAKE_KEY])
+        assert.ok(!(run.stdout + run.stderr).includes(secret), 'no sink secret in the output');
+    } finally {
+      await es.server.up();
+    }
+  });
+
+  it('a sink whose secret is missing fails with the key to set, without stopping the other checks', async () => {
+    const run = await runCli(['doctor', '--config', config, '--output', 'json']);
+    assert.equal(run.code, EXIT.config);
+    const checks = sinkChecks(JSON.parse(run.stdout) as DoctorData);
+    assert.equal(checks.get('sink elastic')?.status, 'pass');
+    const sek = checks.get('sink sekoia');
+    assert.equal(sek?.status, 'fail');
+    assert.match(sek?.detail ?? '', /intakeKeyEnv: environment variable DOCTOR_INTAKE_KEY is not set/);
+    assert.equal(sek?.fix, 'export DOCTOR_INTAKE_KEY=…');
   });
 });

@@ -69,9 +69,11 @@ export class RecordingClock implements Clock {
   constructor(startMs = Date.parse('2026-01-15T10:00:00Z')) {
     this.nowMs = startMs;
   }
+
   now(): number {
     return this.nowMs;
   }
+
   async sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
     this.sleeps.push(ms);

@@ -46,7 +46,7 @@ describe('saveTenant / loadTenant', () => {
 });
 
 describe('loadTenant: validation errors name the field', () => {
-  // biome-ignore lint/suspicious/noExplicitAny: these tests break untyped JSON on purpose
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- these tests break untyped JSON on purpose
   const broken: [string, (t: Record<string, any>) => void, string, RegExp][] = [
     ['mail type', (t) => (t.users[3].mail = 5), 'users[3].mail', /expected string or null, got number 5/],
     ['schema version', (t) => (t.schemaVersion = 2), 'schemaVersion', /unsupported version number 2/],

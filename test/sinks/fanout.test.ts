@@ -14,6 +14,7 @@ class ScriptedSink implements Sink {
     this.name = name;
     this.#answer = answer;
   }
+
   async write(batch: readonly SinkEvent[]): Promise<SinkAck> {
     this.received.push(batch.map((e) => e.key));
     if (this.throwOnWrite) throw new Error('socket hang up');
@@ -27,6 +28,7 @@ class ScriptedSink implements Sink {
     }
     return ack;
   }
+
   async flush(): Promise<void> {}
   async close(): Promise<void> {}
   async healthcheck(): Promise<SinkHealth> {

@@ -95,7 +95,9 @@ export async function startHarness(
       await harness.client.close();
       try {
         harness.store.close();
-      } catch {}
+      } catch {
+        // Already closed by the test (a simulated crash); nothing left to release.
+      }
       await sim.close();
     },
   };

@@ -6,6 +6,7 @@ import { OUTPUT_OPTION_HELP, OUTPUT_OPTIONS } from '../command.ts';
 import { checkConfigError } from '../doctor/config-checks.ts';
 import { doctorOutput } from '../doctor/report.ts';
 import { diagnoseTenant, type TenantReport } from '../doctor/run.ts';
+import { configuredSinkHealthchecks } from '../doctor/sinks.ts';
 import { CliError, EXIT } from '../errors.ts';
 import { emit, parseOutputFormat } from '../output.ts';
 import { resolveTenants, TENANT_OPTION_HELP, TENANT_OPTIONS } from '../tenant-options.ts';
@@ -23,7 +24,7 @@ function configFailureReport(error: CliError, source: string | undefined): Tenan
 export const doctorCommand: Command = {
   name: 'doctor',
   summary:
-    'Check a tenant setup (token, permissions, message trace, mailbox access, clock) and say how to fix it',
+    'Check a tenant setup (token, permissions, message trace, mailbox access, clock, sinks) and say how to fix it',
   usage: 'mailtrace doctor [--config FILE] [--tenant NAME|all] [--output table|json|md]',
   examples: [
     'mailtrace doctor --config mailtrace.json',
@@ -35,17 +36,20 @@ export const doctorCommand: Command = {
     ...TENANT_OPTION_HELP,
     ...OUTPUT_OPTION_HELP,
     '',
-    'Exit codes: 0 ready (warnings allowed), 6 config, 3 token refused, 4 missing permission or tenant setup.',
+    'Exit codes: 0 ready (warnings allowed), 6 config or a sink down, 3 token refused, 4 missing permission or tenant setup.',
+    'Every sink of the config\'s "sinks" section is checked with one real request (see `mailtrace sinks check`).',
     "The message-trace probe makes one request, which counts against the tenant's 100 per 5 minutes.",
   ],
   async run(args, context) {
     const format = parseOutputFormat(args.values.output as string | undefined);
     const reports: TenantReport[] = [];
     try {
-      const { tenants } = resolveTenants(args.values, context.env);
+      const { config, tenants } = resolveTenants(args.values, context.env);
+      // Built once: each sink is checked once however many tenants share it.
+      const sinks = configuredSinkHealthchecks(config.sinks ?? [], { env: context.env });
       for (const tenant of tenants) {
         context.stderr.write(`doctor: checking tenant ${tenant.name}\n`);
-        reports.push(await diagnoseTenant(tenant, { signal: context.signal }));
+        reports.push(await diagnoseTenant(tenant, { signal: context.signal, sinks }));
       }
     } catch (error) {
       if (!(error instanceof CliError) || error.exitCode !== EXIT.config) throw error;

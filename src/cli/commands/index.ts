@@ -4,6 +4,7 @@ import { demoCommand } from './demo.ts';
 import { doctorCommand } from './doctor.ts';
 import { investigateCommand } from './investigate.ts';
 import { simulateCommand } from './simulate.ts';
+import { sinksCommand } from './sinks.ts';
 import { statusCommand } from './status.ts';
 import { traceCommand } from './trace.ts';
 
@@ -14,6 +15,7 @@ export const COMMANDS: readonly Command[] = [
   collectCommand,
   statusCommand,
   doctorCommand,
+  sinksCommand,
   demoCommand,
   simulateCommand,
 ];

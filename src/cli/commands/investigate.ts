@@ -4,6 +4,8 @@
 import { writeFileSync } from 'node:fs';
 import { investigationOutput, type TenantInvestigation } from '../../cli/reports/investigation.ts';
 import { TokenError } from '../../graph/errors.ts';
+import { createLogger } from '../../graph/logger.ts';
+import { investigationToEcs } from '../../investigate/ecs.ts';
 import { MessageIdError, readMessageIds } from '../../investigate/message-id.ts';
 import { progressReporter } from '../../investigate/progress.ts';
 import { type InvestigationReport, investigate } from '../../investigate/run.ts';
@@ -23,6 +25,13 @@ import type { Command, CommandContext } from '../command.ts';
 import { OUTPUT_OPTION_HELP, OUTPUT_OPTIONS } from '../command.ts';
 import type { TenantConfig } from '../config.ts';
 import { CliError, EXIT, usageError } from '../errors.ts';
+import {
+  describeDelivery,
+  type InvestigationSinks,
+  investigationSinkEvent,
+  investigationSinks,
+  sendInvestigationEvents,
+} from '../investigation-sinks.ts';
 import { renderHtml } from '../output.ts';
 import { clientForTenant } from '../tenant-client.ts';
 import { resolveTenants, TENANT_OPTION_HELP, TENANT_OPTIONS } from '../tenant-options.ts';
@@ -42,12 +51,13 @@ export const investigateCommand: Command = {
   usage:
     'mailtrace investigate <message-id...> [--file F] [-] [--since T] [--until T] [--mailbox ADDR ...] ' +
     '[--tenant NAME|all] [--scope auto|trace|sweep] [--sweep] [-o FORMAT] [--out FILE] [--html-report FILE] ' +
-    '[--store FILE] [--resume RUN]',
+    '[--store FILE] [--resume RUN] [--to-sinks]',
   examples: [
     "mailtrace investigate '<PH0PR12MB1234+abc=@contoso-helpdesk.com>'",
     'mailtrace investigate --file ids.txt --scope sweep --progress --html-report report.html',
     'pbpaste | mailtrace investigate - --tenant all --output json > result.json',
     'mailtrace investigate --resume 2f0c…  # finish a run stopped with Ctrl-C',
+    "mailtrace investigate '<CAF1a2b3@mail.example.com>' --to-sinks  # ECS events to the config's sinks",
   ],
   options: {
     ...OUTPUT_OPTIONS,
@@ -63,6 +73,7 @@ export const investigateCommand: Command = {
     resume: { type: 'string' },
     progress: { type: 'boolean' },
     concurrency: { type: 'string' },
+    'to-sinks': { type: 'boolean' },
   },
   optionHelp: [
     '-f, --file FILE       read message ids from FILE (one per line, # comments); `-` reads them from stdin',
@@ -76,6 +87,8 @@ export const investigateCommand: Command = {
     '    --resume RUN      search again only the mailboxes run RUN did not finish',
     '    --progress        show sweep progress on stderr even when it is not a terminal',
     '    --concurrency N   $batch requests in flight (default 4, at most 32)',
+    '    --to-sinks        also send one ECS event per mailbox outcome and copy to the config\'s NDJSON and',
+    '                      Elasticsearch sinks (Sekoia and Splunk HEC take message traces only: skipped)',
     ...TENANT_OPTION_HELP,
     ...OUTPUT_OPTION_HELP,
   ],
@@ -91,9 +104,12 @@ export const investigateCommand: Command = {
       throw usageError(`impossible time range: --since ${since} is after --until ${until}`, 'swap them');
     const concurrency = checkConcurrency(str('concurrency'));
     const { config, tenants } = resolveTenants(v, context.env);
+    // Built before any Graph request, so that a sink misconfiguration costs no quota.
+    const toSinks = v['to-sinks'] === true ? sinksFor(config.sinks, context) : undefined;
     const storePath = str('store') ?? config.store;
-    const store = storePath === undefined ? undefined : openStore(storePath);
+    let store: Store | undefined;
     try {
+      store = storePath === undefined ? undefined : openStore(storePath);
       let resume: ReturnType<typeof loadResumable> | undefined;
       let selected = tenants;
       const resumeId = str('resume');
@@ -143,12 +159,47 @@ export const investigateCommand: Command = {
       const output = investigationOutput(results, { format: str('output') ?? 'table' });
       const htmlReport = str('html-report');
       if (htmlReport !== undefined) writeFileSync(htmlReport, renderHtml(investigationOutput(results)));
+      if (toSinks) await sendToSinks(toSinks, results, selected, context);
       return output;
     } finally {
       store?.close();
+      // Closing twice is harmless; this releases the sinks when the run failed before sending.
+      if (toSinks) await Promise.allSettled(toSinks.sinks.map((s) => s.close()));
     }
   },
 };
+
+function sinksFor(
+  entries: Parameters<typeof investigationSinks>[0],
+  context: CommandContext,
+): InvestigationSinks {
+  const logger = createLogger({ level: 'warn', env: context.env, write: (line) => context.stderr.write(line) });
+  const planned = investigationSinks(entries, { env: context.env, logger });
+  return planned;
+}
+
+/**
+ * Ships the documents of every tenant that was investigated. Delivery problems are reported on stderr rather
+ * than thrown: the report is already made and is the command's result.
+ */
+async function sendToSinks(
+  toSinks: InvestigationSinks,
+  results: readonly TenantInvestigation[],
+  tenants: readonly TenantConfig[],
+  context: CommandContext,
+): Promise<void> {
+  const events = results.flatMap((r) => {
+    if (!r.report) return [];
+    const tenantId = tenants.find((t) => t.name === r.tenant)?.tenantId;
+    return investigationToEcs(r.report, tenantId !== undefined ? { tenantId } : {}).map((doc) =>
+      investigationSinkEvent(doc, r.tenant),
+    );
+  });
+  const delivery = await sendInvestigationEvents(toSinks.sinks, events);
+  for (const line of describeDelivery(delivery, toSinks.skipped)) context.stderr.write(`${line}\n`);
+  if (!delivery.ok)
+    context.stderr.write('warning: some investigation events were not stored; the report above is complete\n');
+}
 
 interface TenantRunOptions {
   context: CommandContext;

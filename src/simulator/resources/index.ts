@@ -92,10 +92,10 @@ function routeUsers(
 
   const withMailbox =
     (next: (req: SimRequest, user: Parameters<typeof listMessages>[2]) => SimResponse): Handler =>
-    (req) => {
-      const mailbox = openMailbox(req, index, userKey);
-      return mailbox.ok ? next(req, mailbox.user) : mailbox.response;
-    };
+      (req) => {
+        const mailbox = openMailbox(req, index, userKey);
+        return mailbox.ok ? next(req, mailbox.user) : mailbox.response;
+      };
 
   if (resource === 'messages' && lower.length === 2) {
     return withMailbox((req, user) => listMessages(req, index, user, undefined, options));
