@@ -2,6 +2,7 @@
 // whole and unmodified: its $skiptoken is opaque. Graph does not carry request headers into the nextLink, so an
 // advanced query (ConsistencyLevel: eventual) must send them again on every page, and so must quota and mailbox
 // claims, or page 2 fails or escapes the limits.
+import { GraphError, redactedRequest } from './errors.ts';
 import type { GraphRequest, GraphResponse, Send } from './types.ts';
 
 export interface GraphPage<T> {
@@ -18,8 +19,19 @@ interface CollectionBody<T> {
   '@odata.nextLink'?: string;
 }
 
-function readCollection<T>(body: unknown): CollectionBody<T> {
-  return body !== null && typeof body === 'object' ? (body as CollectionBody<T>) : {};
+/**
+ * A 200 whose body is not an object (a proxy's empty answer, a truncated body) or whose `value` is not an array must not
+ * read as an empty page: a collector would checkpoint the window as holding no rows.
+ */
+function readCollection<T>(body: unknown, request: GraphRequest, response: GraphResponse): CollectionBody<T> {
+  const collection = body !== null && typeof body === 'object' ? (body as CollectionBody<T>) : undefined;
+  if (collection && (collection.value === undefined || Array.isArray(collection.value))) return collection;
+  throw new GraphError({
+    status: response.status,
+    code: 'InvalidResponse',
+    message: `Graph answered ${response.status} without a collection ("value" array) for ${request.method} ${request.url}`,
+    request: redactedRequest(request.method, request.url),
+  });
 }
 
 /** Yields each page of a collection, following @odata.nextLink until there is none. */
@@ -27,9 +39,10 @@ export async function* pages<T>(send: Send, request: GraphRequest): AsyncIterabl
   let current: GraphRequest = request;
   let count: number | undefined;
   let first = true;
+  const followed = new Set<string>();
   for (;;) {
     const response = await send<unknown>(current);
-    const body = readCollection<T>(response.body);
+    const body = readCollection<T>(response.body, current, response);
     if (first) {
       count = typeof body['@odata.count'] === 'number' ? body['@odata.count'] : undefined;
       first = false;
@@ -37,6 +50,15 @@ export async function* pages<T>(send: Send, request: GraphRequest): AsyncIterabl
     const nextLink = typeof body['@odata.nextLink'] === 'string' ? body['@odata.nextLink'] : undefined;
     yield { items: Array.isArray(body.value) ? body.value : [], count, nextLink, response };
     if (nextLink === undefined) return;
+    // A nextLink seen before would page forever.
+    if (followed.has(nextLink))
+      throw new GraphError({
+        status: response.status,
+        code: 'InvalidResponse',
+        message: `Graph sent a nextLink that was already followed (paging would never end) for ${request.method} ${request.url}`,
+        request: redactedRequest(request.method, request.url),
+      });
+    followed.add(nextLink);
     // Same headers, signal, quota and mailbox claim; a nextLink is always a GET without a body.
     const { body: _body, ...rest } = request;
     current = { ...rest, method: 'GET', url: nextLink };

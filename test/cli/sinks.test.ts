@@ -130,7 +130,7 @@ describe('mailtrace sinks', () => {
     assert.match(hec?.fix ?? '', /tokenEnv\/tokenFile/);
     assert.equal(intake?.result, 'failed');
     assert.match(intake?.detail ?? '', /sinks\[1\]\.intakeKeyEnv: environment variable MT_UNSET is not set/);
-    assert.match(intake?.fix ?? '', /export MT_UNSET=/);
+    assert.match(intake?.fix ?? '', /set the environment variable MT_UNSET/);
     assert.ok(!run.stdout.includes('ffffffff-0000-0000-0000-000000000000'), 'the wrong token is not printed');
   });
 

@@ -174,8 +174,7 @@ function sinksFor(
   context: CommandContext,
 ): InvestigationSinks {
   const logger = createLogger({ level: 'warn', env: context.env, write: (line) => context.stderr.write(line) });
-  const planned = investigationSinks(entries, { env: context.env, logger });
-  return planned;
+  return investigationSinks(entries, { env: context.env, logger });
 }
 
 /**
@@ -198,7 +197,7 @@ async function sendToSinks(
   const delivery = await sendInvestigationEvents(toSinks.sinks, events);
   for (const line of describeDelivery(delivery, toSinks.skipped)) context.stderr.write(`${line}\n`);
   if (!delivery.ok)
-    context.stderr.write('warning: some investigation events were not stored; the report above is complete\n');
+    context.stderr.write('warning: some investigation events were not stored; the investigation report is unaffected\n');
 }
 
 interface TenantRunOptions {

@@ -97,7 +97,7 @@ export async function checkEntry(
   try {
     sink = buildConfiguredSink(entry, options);
   } catch (error) {
-    if (error instanceof CliError) throw new SinkCheckError(error.message, error.fix);
+    if (error instanceof CliError) throw new SinkCheckError(error.message, readableFix(error.fix));
     throw error;
   }
   try {
@@ -107,6 +107,17 @@ export async function checkEntry(
   } finally {
     await sink.close().catch(() => {});
   }
+}
+
+/**
+ * "export NAME=…" would come out of redaction as "export NAME=[REDACTED]" (it looks like a secret assignment):
+ * say it in words instead.
+ */
+function readableFix(fix: string | undefined): string | undefined {
+  const variable = /^export (\w+)=…$/.exec(fix ?? '')?.[1];
+  return variable === undefined
+    ? fix
+    : `set the environment variable ${variable} to the secret in the environment mailtrace runs in`;
 }
 
 /** NDJSON: the file (or its directory, when it does not exist yet) must be writable; nothing is created. */

@@ -1,0 +1,365 @@
+// End to end: the simulator (late rows, status changes, Graph faults, time ×300) → the collector in a child
+// process wired from a config file exactly as `mailtrace collect` is → Sekoia.io intake + Splunk HEC (indexer
+// ack) + Elasticsearch + NDJSON at once, with SIGKILLs at random moments (some right after the sinks answered and
+// before the outbox recorded it) and Elasticsearch down for a while. At the end:
+// - the store holds every row the simulator shows, with its final status;
+// - Elasticsearch (idempotent by _id) and NDJSON hold every (row, status) the store recorded exactly once;
+// - Sekoia and Splunk (not idempotent) miss nothing, and any event they hold twice was owed to them by the
+//   outbox at a restart (a crash between their acceptance and the outbox write): copies ≤ 1 + such restarts;
+// - while Elasticsearch was down, the collector's checkpoint did not move.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ControllableClock } from '../../src/simulator/clock.ts';
+import { generateTenant } from '../../src/simulator/generate.ts';
+import type { Tenant } from '../../src/simulator/model.ts';
+import { createGraphRouter } from '../../src/simulator/resources/index.ts';
+import { startSimulator } from '../../src/simulator/server.ts';
+import { installIndexTemplate } from '../../src/sinks/elasticsearch.ts';
+import { DEFAULT_INDEX } from '../../src/sinks/index-template.ts';
+import { openStore } from '../../src/store/index.ts';
+import type { CycleReport } from '../../src/trace/collector.ts';
+import { ecsEventId } from '../../src/trace/ecs.ts';
+import { readOutbox } from '../../src/trace/outbox.ts';
+import { STATE_CHECKPOINT } from '../../src/trace/tenant-collector.ts';
+import { expectedRows, finalEventIds, ndjsonEventIds, storedRows } from '../trace/collector-harness.ts';
+import type { E2eChildSpec } from './e2e-child.ts';
+import { startElasticsearchServer } from './servers/elasticsearch-server.ts';
+import { startSekoiaServer } from './servers/sekoia-server.ts';
+import { startSplunkServer } from './servers/splunk-server.ts';
+
+const CHILD = new URL('./e2e-child.ts', import.meta.url).pathname;
+const ANCHOR = Date.parse('2026-03-02T12:00:00Z');
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const SCALE = 300;
+const SINCE = ANCHOR - 3 * HOUR;
+const PAGE_SIZE = 20;
+
+const INTAKE_KEY = 'e2e-intake-key-7c6b5a49';
+const HEC_TOKEN = '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
+const ES_API_KEY = 'ZTJlOmVsYXN0aWNzZWNyZXQ=';
+
+const GRAPH_FAULTS = {
+  seed: 5,
+  throttle429: 0.03,
+  unavailable503: 0.02,
+  connectionReset: 0.01,
+  brokenSkiptoken: 0.05,
+  exempt: /oauth2/,
+};
+
+interface ChildRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** Keys the outbox owed each sink when this run started. */
+  owed: Record<string, string[]>;
+}
+
+function runChild(spec: E2eChildSpec, killAfterMs?: number): Promise<ChildRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CHILD, JSON.stringify(spec)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    const timer =
+      killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const owedLine = /^owed (.*)$/m.exec(stderr)?.[1];
+      resolve({ code, signal, stdout, stderr, owed: owedLine ? JSON.parse(owedLine) : {} });
+    });
+  });
+}
+
+/** A deterministic stream of kill delays (ms), so a failure can be replayed. */
+function delays(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return 700 + (state % 1300);
+  };
+}
+
+/** The (row, status) key of a raw Graph row, as Sekoia and Splunk (raw format) receive it. */
+function rowKey(row: unknown): string {
+  return ecsEventId(row as { id: string; recipientAddress: string; status: string });
+}
+
+function countBy(keys: readonly string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const key of keys) counts.set(key, (counts.get(key) ?? 0) + 1);
+  return counts;
+}
+
+/**
+ * Every key the sink holds is a real (row, status), none is missing, and a key held n > 1 times was owed to this
+ * sink by the outbox at n − 1 restarts or more. Returns the number of extra copies.
+ */
+function assertNoLossBoundedDuplicates(
+  sink: string,
+  received: readonly string[],
+  expected: ReadonlySet<string>,
+  runs: readonly ChildRun[],
+): number {
+  const counts = countBy(received);
+  for (const key of expected) assert.ok(counts.has(key), `${sink} is missing event ${key}`);
+  let extra = 0;
+  for (const [key, n] of counts) {
+    assert.ok(expected.has(key), `${sink} holds ${key}, which the store never recorded`);
+    if (n === 1) continue;
+    extra += n - 1;
+    const owingRestarts = runs.filter((r) => r.owed[sink]?.includes(key)).length;
+    assert.ok(
+      n - 1 <= owingRestarts,
+      `${sink} holds ${key} ${n} times but only ${owingRestarts} restart(s) owed it`,
+    );
+  }
+  return extra;
+}
+
+function writeConfig(
+  dir: string,
+  tenant: Tenant,
+  sim: { url: string; caCertPath: string },
+  urls: Urls,
+): string {
+  const app = tenant.apps.find((a) => a.roles.includes('ExchangeMessageTrace.Read.All')) ?? tenant.apps[0]!;
+  const secret = (name: string, value: string) => writeFileSync(join(dir, name), value, { mode: 0o600 });
+  secret('client.secret', app.secrets[0]!.value);
+  secret('intake.key', INTAKE_KEY);
+  secret('hec.token', HEC_TOKEN);
+  secret('es.key', ES_API_KEY);
+  const path = join(dir, 'mailtrace.json');
+  writeFileSync(
+    path,
+    JSON.stringify({
+      version: 1,
+      tenants: [
+        {
+          name: 'contoso',
+          tenantId: tenant.tenantId,
+          clientId: app.clientId,
+          clientSecretFile: 'client.secret',
+          authorityHost: sim.url,
+          graphEndpoint: sim.url,
+          caFile: sim.caCertPath,
+          domains: [tenant.domains[0]],
+        },
+      ],
+      sinks: [
+        { type: 'sekoia', intakeServer: urls.sekoia, intakeKeyFile: 'intake.key', timeoutMs: 5000 },
+        {
+          type: 'splunk-hec',
+          name: 'splunk',
+          url: urls.splunk,
+          tokenFile: 'hec.token',
+          useAck: true,
+          ackPollIntervalMs: 20,
+          ackTimeoutMs: 5000,
+        },
+        { type: 'elasticsearch', url: urls.elasticsearch, apiKeyFile: 'es.key', timeoutMs: 5000 },
+        // Last: the crash hook kills the child after this sink's fsync, when every sink has answered.
+        { type: 'ndjson', path: 'events.ndjson' },
+      ],
+    }),
+  );
+  return path;
+}
+
+interface Urls {
+  sekoia: string;
+  splunk: string;
+  elasticsearch: string;
+}
+
+test('collect into Sekoia + Splunk HEC + Elasticsearch + NDJSON through SIGKILLs and an outage', {
+  timeout: 90_000,
+}, async () => {
+  const started = performance.now();
+  const tenant = generateTenant({
+    users: 30,
+    days: 1,
+    seed: 2718,
+    anchor: new Date(ANCHOR),
+    messagesPerUserPerDay: 40,
+    futureHours: 8,
+    campaignRecipients: 15,
+  });
+  const clock = new ControllableClock(ANCHOR, SCALE, Date.now);
+  const sim = await startSimulator({
+    tenants: [tenant],
+    router: createGraphRouter,
+    latency: 'zero',
+    clock,
+    faults: GRAPH_FAULTS,
+  });
+  const sekoia = await startSekoiaServer({ intakeKey: INTAKE_KEY });
+  const splunk = await startSplunkServer({ token: HEC_TOKEN, useAck: true });
+  const es = await startElasticsearchServer({ auth: { apiKey: ES_API_KEY } });
+  const dir = mkdtempSync(join(tmpdir(), 'mailtrace-sinks-e2e-'));
+  try {
+    const configPath = writeConfig(dir, tenant, sim, {
+      sekoia: sekoia.url,
+      splunk: splunk.url,
+      elasticsearch: es.url,
+    });
+    // The template makes the test cluster check every document's ip/date/long fields: a mapping error would be
+    // a dropped document, and a missing event below.
+    await installIndexTemplate({ url: es.url, auth: { kind: 'apiKey', apiKey: ES_API_KEY } });
+    // Sink faults the sinks retry inside one write: a 503 and a 429 storm at the intake, a busy HEC, and
+    // per-item 429/503 answers inside Elasticsearch 200s.
+    sekoia.server.faults.push({ status: 503 }, { status: 429 }, { status: 429 }, { delayMs: 300 });
+    splunk.server.faults.push({ status: 503, body: '{"text":"Server is busy","code":9}' });
+    const someKeys = [...finalEventIds(tenant, SINCE, ANCHOR, ANCHOR)].slice(0, 4);
+    for (const key of someKeys)
+      es.itemFaults.set(key, [
+        { status: 429, type: 'es_rejected_execution_exception' },
+        { status: 503, type: 'unavailable_shards_exception' },
+      ]);
+
+    const storePath = join(dir, 'store.sqlite');
+    const ndjsonPath = join(dir, 'events.ndjson');
+    const base = {
+      configPath,
+      storePath,
+      since: SINCE,
+      delayMs: 5 * MINUTE,
+      trailingWindowMs: 12 * HOUR,
+      cycleIntervalMs: 2 * MINUTE,
+      reconcileIntervalMs: 20 * MINUTE,
+      maxWindowMs: 30 * MINUTE,
+      pageSize: PAGE_SIZE,
+    };
+    const spec = (mode: E2eChildSpec['mode'], scale: number): E2eChildSpec => {
+      let realBaseMs: number;
+      let simBaseMs: number;
+      do {
+        realBaseMs = Date.now();
+        simBaseMs = clock.nowMs();
+      } while (Date.now() !== realBaseMs);
+      return { ...base, mode, scale, simBaseMs, realBaseMs };
+    };
+    const readStore = () => {
+      const store = openStore(storePath);
+      try {
+        return {
+          state: store.getCheckpointRecord<unknown>(tenant.tenantId, STATE_CHECKPOINT),
+          outbox: readOutbox(store, tenant.tenantId),
+        };
+      } finally {
+        store.close();
+      }
+    };
+
+    const runs: ChildRun[] = [];
+    const next = delays(11);
+    const killedRun = async (crashAfterFlush: number, ms = next()) => {
+      const run = await runChild({ ...spec('daemon', SCALE), crashAfterFlush }, ms);
+      assert.equal(run.signal, 'SIGKILL', `a daemon run ended by itself: ${run.stderr}`);
+      runs.push(run);
+      return run;
+    };
+
+    // Phase 1: every sink up; killed at random moments, half the runs possibly right after the sinks answered.
+    for (let i = 0; i < 4; i++) await killedRun(i % 2 === 0 ? 0.2 : 0);
+
+    // Phase 2: Elasticsearch down. The other sinks take what they are given; the collector stops at the first
+    // page Elasticsearch owes, and its checkpoint stays where it was for as long as the cluster is away.
+    await es.server.down();
+    await killedRun(0, 2500);
+    const down = readStore();
+    const esOwed = down.outbox.filter((e) => e.sinks.includes('elasticsearch'));
+    assert.ok(esOwed.length > 0, 'events were left owed to the stopped Elasticsearch');
+    assert.ok(down.state !== undefined, 'the collector had a checkpoint');
+    for (let i = 0; i < 2; i++) {
+      await killedRun(0, 1500);
+      const during = readStore();
+      assert.deepEqual(during.state, down.state, 'the checkpoint did not move while Elasticsearch was down');
+      const owedNow = during.outbox.filter((e) => e.sinks.includes('elasticsearch'));
+      assert.ok(owedNow.length > 0 && owedNow.length <= PAGE_SIZE, `bounded outbox (${owedNow.length})`);
+    }
+    const esBeforeUp = es.count();
+
+    // Phase 3: back up; more kills, then a clean final run at a frozen instant that re-reads everything.
+    await es.server.up();
+    for (let i = 0; i < 3; i++) await killedRun(i === 0 ? 0 : 0.2);
+    const after = readStore();
+    assert.notDeepEqual(after.state, down.state, 'the checkpoint moved again once Elasticsearch was back');
+    assert.ok(es.count() > esBeforeUp, 'Elasticsearch received what it was owed');
+
+    sim.setFaults({ exempt: /oauth2/ });
+    clock.advance(6 * MINUTE);
+    clock.setScale(0);
+    const final = await runChild({ ...spec('once', 0), reconcileIntervalMs: 0 });
+    runs.push(final);
+    assert.equal(final.code, 0, final.stderr);
+    const { report } = JSON.parse(final.stdout.trim().split('\n').at(-1)!) as { report: CycleReport };
+    const t = report.tenants[0]!;
+    assert.equal(t.ok, true, t.error);
+    assert.equal(t.reconciled, true);
+    assert.deepEqual(t.dropped, {}, 'no sink dropped anything');
+
+    const store = openStore(storePath);
+    let stats: ReturnType<typeof store.stats>;
+    try {
+      const now = clock.nowMs();
+      const fastUntil = Date.parse(t.fastUntil!);
+      const expected = expectedRows(tenant, SINCE, fastUntil, now);
+      assert.ok(expected.size > 100, `a meaningful amount of traffic (${expected.size} rows)`);
+      assert.deepEqual(storedRows(store, tenant.tenantId), expected, 'the store matches the simulator');
+      assert.deepEqual(readOutbox(store, tenant.tenantId), [], 'nothing is owed to any sink at the end');
+      stats = store.stats(tenant.tenantId);
+      assert.ok(stats.statusChanges > 5, `status changes happened (${stats.statusChanges})`);
+      const ndjson = ndjsonEventIds(ndjsonPath);
+      const all = new Set(ndjson);
+      assert.equal(all.size, ndjson.length, 'NDJSON: each (row, status) exactly once');
+      assert.equal(all.size, stats.rows + stats.statusChanges, 'NDJSON: one line per (row, status) stored');
+      for (const id of finalEventIds(tenant, SINCE, fastUntil, now))
+        assert.ok(all.has(id), `final (row, status) ${id} was delivered`);
+
+      const esDocs = es.indices.get(DEFAULT_INDEX) ?? new Map();
+      assert.deepEqual(
+        new Set(esDocs.keys()),
+        all,
+        'Elasticsearch: each (row, status) exactly once (by _id)',
+      );
+
+      const sekoiaExtra = assertNoLossBoundedDuplicates('sekoia', sekoia.events.map(rowKey), all, runs);
+      const splunkExtra = assertNoLossBoundedDuplicates(
+        'splunk',
+        splunk.indexed.map((e) => rowKey(e.event)),
+        all,
+        runs,
+      );
+      const owedRestarts = runs.filter((r) => (r.owed.sekoia?.length ?? 0) > 0).length;
+      const seconds = (performance.now() - started) / 1000;
+      process.stderr.write(
+        `sinks e2e: ${runs.length - 1} kills, ${stats.rows} rows, ${stats.statusChanges} status changes, ` +
+          `${all.size} events; Elasticsearch ${esDocs.size} docs; duplicates: sekoia ${sekoiaExtra}, ` +
+          `splunk ${splunkExtra} (${owedRestarts} restarts owed Sekoia events); ` +
+          `${esOwed.length} events held for Elasticsearch while down; ${seconds.toFixed(1)} s\n`,
+      );
+      assert.ok(seconds < 60, `the test took ${seconds.toFixed(1)} s`);
+    } finally {
+      store.close();
+    }
+  } finally {
+    await Promise.all([sekoia.server.stop(), splunk.server.stop(), es.server.stop()]);
+    await sim.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
