@@ -13,12 +13,44 @@ import { searchFilter } from '../../src/trace/search.ts';
 import { refOf } from '../investigate/fixture.ts';
 import { pick, seeded, size, startScaledSim } from './harness.ts';
 
-const HOSTILE = ["'", "''", '"', '%', '%27', '+', '#', '&', '?', '/', '\\', '*', '$', 'é', '😀', '\u0000', '\n', '\u202e', ' ', "' or 1 eq 1", "')", ' or true', '<', '>', '@', '.', '..', '=', ';', ','];
+const HOSTILE = [
+  "'",
+  "''",
+  '"',
+  '%',
+  '%27',
+  '+',
+  '#',
+  '&',
+  '?',
+  '/',
+  '\\',
+  '*',
+  '$',
+  'é',
+  '😀',
+  '\u0000',
+  '\n',
+  '\u202e',
+  ' ',
+  "' or 1 eq 1",
+  "')",
+  ' or true',
+  '<',
+  '>',
+  '@',
+  '.',
+  '..',
+  '=',
+  ';',
+  ',',
+];
 
 function hostileString(random: () => number): string {
   const parts: string[] = [];
   const n = 1 + Math.floor(random() * 6);
-  for (let i = 0; i < n; i++) parts.push(random() < 0.5 ? pick(random, HOSTILE) : 'ab'.repeat(1 + Math.floor(random() * 3)));
+  for (let i = 0; i < n; i++)
+    parts.push(random() < 0.5 ? pick(random, HOSTILE) : 'ab'.repeat(1 + Math.floor(random() * 3)));
   if (random() < 0.05) parts.push('x'.repeat(1200));
   return parts.join('');
 }
@@ -44,7 +76,8 @@ test('hostile message ids: a MessageIdError or a canonical id that matches only 
     }
   }
   // Ids built to break out of the OData literal, valid per RFC 5322 (no spaces): they must match nothing.
-  for (const id of ["<a'or'1'eq'1@x>", "<x'or'true@y>", "<'%27'@x>", "<a+b%2B'@x>", "<a#b&c@x>"]) accepted.add(parseMessageId(id));
+  for (const id of ["<a'or'1'eq'1@x>", "<x'or'true@y>", "<'%27'@x>", "<a+b%2B'@x>", '<a#b&c@x>'])
+    accepted.add(parseMessageId(id));
   assert.ok(rejected > 0 && accepted.size > 10, `${accepted.size} accepted, ${rejected} rejected`);
 
   const h = await startScaledSim({ users: 60, seed: 41, faults: { exempt: /oauth2/ } });
@@ -59,7 +92,9 @@ test('hostile message ids: a MessageIdError or a canonical id that matches only 
     const found = result.mailboxes.flatMap((m) => m.copies).filter((c) => c.internetMessageId !== campaign);
     assert.deepEqual(found, [], 'no hostile id matched a message');
     assert.ok(result.mailboxes.every((m) => m.outcome === 'notFound' || m.outcome === 'notSearched'));
-    console.log(`# message ids: ${cases} fuzzed, ${rejected} rejected, ${ids.length} accepted ids searched in 8 mailboxes: 0 matches`);
+    console.log(
+      `# message ids: ${cases} fuzzed, ${rejected} rejected, ${ids.length} accepted ids searched in 8 mailboxes: 0 matches`,
+    );
   } finally {
     await h.close();
   }
@@ -75,7 +110,11 @@ test('hostile sender and subject values stay inside their OData string literal',
     // Remove the two literals as OData reads them (quotes doubled inside): what is left is the fixed skeleton.
     const skeleton = filter.replace(/'(?:[^']|'')*'/g, 'L');
     assert.match(skeleton, /^.* and senderAddress eq L and contains\(subject, L\)$/, `case ${i}: ${filter}`);
-    assert.doesNotMatch(skeleton.split(' and senderAddress')[0]!, /L.*L.*L/, 'the window clause is untouched');
+    assert.doesNotMatch(
+      skeleton.split(' and senderAddress')[0]!,
+      /L.*L.*L/,
+      'the window clause is untouched',
+    );
   }
 });
 
@@ -99,7 +138,21 @@ test('mutated config files: a ConfigError or a valid config, never another excep
     collector: { delay: '5m' },
     sinks: [{ type: 'ndjson', path: join(dir, 'out.ndjson') }],
   };
-  const weird: unknown[] = [null, 0, -1, 1e308, '', 'x', "' or 1 eq 1", [], {}, true, ['a'], { a: 1 }, '../../etc/passwd'];
+  const weird: unknown[] = [
+    null,
+    0,
+    -1,
+    1e308,
+    '',
+    'x',
+    "' or 1 eq 1",
+    [],
+    {},
+    true,
+    ['a'],
+    { a: 1 },
+    '../../etc/passwd',
+  ];
   const random = seeded(7);
   let errors = 0;
   let ok = 0;
@@ -120,7 +173,10 @@ test('mutated config files: a ConfigError or a valid config, never another excep
       loadConfigFile(path, {});
       ok++;
     } catch (error) {
-      assert.ok(error instanceof CliError && error.exitCode === EXIT.config, `case ${i} threw ${String(error)} for ${JSON.stringify(config)}`);
+      assert.ok(
+        error instanceof CliError && error.exitCode === EXIT.config,
+        `case ${i} threw ${String(error)} for ${JSON.stringify(config)}`,
+      );
       assert.ok(error.fix && error.fix.length > 0, 'the error says what to fix');
       errors++;
     }

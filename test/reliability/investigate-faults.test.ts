@@ -3,7 +3,6 @@
 // counts add up, the copies found are exactly the tenant's, and the simulator sees no Graph limit broken.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { FaultConfig } from '../../src/simulator/http-types.ts';
 import {
   countOutcomes,
   type InvestigationResult,
@@ -11,8 +10,9 @@ import {
   outcomeProblems,
 } from '../../src/investigate/model.ts';
 import { investigate } from '../../src/investigate/run.ts';
-import type { Simulator } from '../../src/simulator/server.ts';
+import type { FaultConfig } from '../../src/simulator/http-types.ts';
 import type { Tenant } from '../../src/simulator/model.ts';
+import type { Simulator } from '../../src/simulator/server.ts';
 import { expectedBlock } from '../investigate/fixture.ts';
 import { size, startScaledSim } from './harness.ts';
 
@@ -32,7 +32,11 @@ function assertAccounting(result: InvestigationResult): void {
   const c = result.counts;
   assert.deepEqual(c, countOutcomes(result.mailboxes), 'the counts are those of the list');
   assert.equal(c.inScope, result.mailboxes.length);
-  assert.equal(c.found + c.notFound + c.notSearched, c.inScope, 'found + not found + not searched = in scope');
+  assert.equal(
+    c.found + c.notFound + c.notSearched,
+    c.inScope,
+    'found + not found + not searched = in scope',
+  );
   assert.equal(c.searched, c.found + c.notFound);
   const byReason = NOT_SEARCHED_REASONS.reduce((sum, r) => sum + c.notSearchedByReason[r], 0);
   assert.equal(byReason, c.notSearched, 'every mailbox not searched has a counted reason');
@@ -70,14 +74,18 @@ function compareWithTenant(
     }
     if (block !== undefined) {
       if (m.outcome !== 'notSearched' || m.reason !== block)
-        wrong.push(`${m.mailbox.address}: expected not searched (${block}), got ${m.outcome} ${m.reason ?? ''}`);
+        wrong.push(
+          `${m.mailbox.address}: expected not searched (${block}), got ${m.outcome} ${m.reason ?? ''}`,
+        );
       else correct++;
       continue;
     }
     const got = m.copies.map((c) => c.graphId).sort();
     const expectedOutcome = expectedCopies.length > 0 ? 'found' : 'notFound';
     if (m.outcome !== expectedOutcome || JSON.stringify(got) !== JSON.stringify(expectedCopies))
-      wrong.push(`${m.mailbox.address}: expected ${expectedOutcome} ${expectedCopies}, got ${m.outcome} ${got}`);
+      wrong.push(
+        `${m.mailbox.address}: expected ${expectedOutcome} ${expectedCopies}, got ${m.outcome} ${got}`,
+      );
     else correct++;
   }
   assert.deepEqual(wrong.slice(0, 10), [], `${wrong.length} mailboxes wrong, the first ten shown`);
@@ -153,9 +161,7 @@ test('trace first under the same faults (trace queries and user lookups faulted 
     assert.equal(result.complete, true);
     assertAccounting(result);
     const traced = new Set(
-      h.tenant.traces
-        .filter((r) => r.messageId === messageId)
-        .map((r) => r.recipientAddress.toLowerCase()),
+      h.tenant.traces.filter((r) => r.messageId === messageId).map((r) => r.recipientAddress.toLowerCase()),
     );
     const tracedUsers = h.tenant.users.filter((u) => u.mail !== null && traced.has(u.mail.toLowerCase()));
     assert.equal(result.mailboxes.length, tracedUsers.length, 'every traced user is in scope, once');

@@ -70,7 +70,10 @@ const page = (value: unknown, extra: Record<string, unknown> = {}) => JSON.strin
 
 async function traceSearch() {
   const now = Date.parse('2026-01-15T10:00:00Z');
-  return searchTraces({ messageId: '<x@fabrikam.com>' }, { send: client.send, from: now - 3_600_000, until: now, now, limit: 100 });
+  return searchTraces(
+    { messageId: '<x@fabrikam.com>' },
+    { send: client.send, from: now - 3_600_000, until: now, now, limit: 100 },
+  );
 }
 
 async function settle<T>(promise: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: Error }> {
@@ -108,7 +111,10 @@ test('rows with missing fields, wrong types or unknown statuses: counted as inva
     ]),
   });
   const r = await traceSearch();
-  assert.ok(r.rows.length + r.invalid === 8, `every item accounted for: ${r.rows.length} rows, ${r.invalid} invalid`);
+  assert.ok(
+    r.rows.length + r.invalid === 8,
+    `every item accounted for: ${r.rows.length} rows, ${r.invalid} invalid`,
+  );
   assert.ok(r.invalid >= 5, `${r.invalid} invalid`);
   assert.ok(r.rows.some((x) => x.id === 'a1b2c3d4-0000-4000-8000-000000000001' && x.status === 'delivered'));
   for (const x of r.rows) assert.equal(typeof x.recipientAddress, 'string');
@@ -132,7 +138,8 @@ test('a nextLink to a foreign host is refused; a nextLink to itself does not loo
   answer = () => ({ body: page([row()], { '@odata.nextLink': 'https://evil.example.com/v1.0/steal' }) });
   const foreign = await settle(traceSearch());
   assert.equal(foreign.ok, false, 'a foreign nextLink is not followed');
-  if (!foreign.ok) assert.match(foreign.error.message, /nextLink|host|foreign|origin/i, foreign.error.message);
+  if (!foreign.ok)
+    assert.match(foreign.error.message, /nextLink|host|foreign|origin/i, foreign.error.message);
 
   served = 0;
   answer = (req) => ({ body: page([], { '@odata.nextLink': `${base}${req.url}` }) });

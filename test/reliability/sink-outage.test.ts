@@ -10,7 +10,13 @@ import { SplunkHecSink } from '../../src/sinks/splunk-hec.ts';
 import { Collector } from '../../src/trace/collector.ts';
 import { readOutbox } from '../../src/trace/outbox.ts';
 import { startSplunkServer } from '../sinks/servers/splunk-server.ts';
-import { ANCHOR, expectedRows, ndjsonEventIds, startHarness, storedRows } from '../trace/collector-harness.ts';
+import {
+  ANCHOR,
+  expectedRows,
+  ndjsonEventIds,
+  startHarness,
+  storedRows,
+} from '../trace/collector-harness.ts';
 import { size } from './harness.ts';
 
 const MINUTE = 60_000;
@@ -67,7 +73,10 @@ test('an intake down for many cycles, then back: the backlog drains, nothing los
     assert.equal(failed, outageCycles, 'every cycle during the outage reports the sink failure');
     const owed = readOutbox(h.store, h.tenant.tenantId);
     assert.ok(owed.length > 0, 'what the intake missed waits in the outbox');
-    assert.ok(owed.every((e) => e.sinks.length === 1 && e.sinks[0] === 'splunk'), 'owed by the intake only');
+    assert.ok(
+      owed.every((e) => e.sinks.length === 1 && e.sinks[0] === 'splunk'),
+      'owed by the intake only',
+    );
 
     await hec.server.up();
     let drained = 0;
