@@ -3,7 +3,7 @@
 // twice stores it once in an idempotent sink. The type of every field is declared in ./ecs-fields.ts and the
 // mapping is documented in docs/investigate.md.
 //
-// One document per (message id, mailbox): a found mailbox gives one 'message-found' document per copy of that id;
+// One document per (message id, mailbox) line: a found line gives one 'message-found' document per copy of its id;
 // a searched mailbox without a copy of that id gives 'message-not-found'; a mailbox that could not be searched
 // gives 'mailbox-not-searched' with its reason. Trace-only recipients (external addresses, groups) are not
 // mailboxes of the tenant and give no document: the trace collector already ships their rows.
@@ -78,15 +78,7 @@ export interface InvestigationEcsDocument {
 /** What the documents are made from: the result plus nothing that needs I/O. */
 export type InvestigationEcsInput = Pick<
   InvestigationResult,
-  | 'runId'
-  | 'messageIds'
-  | 'tenant'
-  | 'startedAt'
-  | 'endedAt'
-  | 'complete'
-  | 'scope'
-  | 'trace'
-  | 'mailboxes'
+  'runId' | 'messageIds' | 'tenant' | 'startedAt' | 'endedAt' | 'complete' | 'scope' | 'trace' | 'mailboxes'
 >;
 
 const ACTIONS: Readonly<Record<MailboxOutcome['outcome'], InvestigationAction>> = {
@@ -123,13 +115,15 @@ export function investigationToEcs(
   context: InvestigationEcsContext = {},
 ): InvestigationEcsDocument[] {
   const docs: InvestigationEcsDocument[] = [];
-  for (const mailbox of result.mailboxes) {
-    for (const messageId of result.messageIds) {
-      const copies = mailbox.copies.filter((c) => c.internetMessageId === messageId);
+  for (const line of result.mailboxes) {
+    // A line answers for its own message id; a line without one (a run saved before lines were per id) for all.
+    const ids = line.messageId !== undefined ? [line.messageId] : result.messageIds;
+    for (const messageId of ids) {
+      const copies = line.copies.filter((c) => sameId(c.internetMessageId, messageId));
       if (copies.length > 0) {
-        for (const copy of copies) docs.push(documentOf(result, context, mailbox, messageId, copy));
+        for (const copy of copies) docs.push(documentOf(result, context, line, messageId, copy));
       } else {
-        const outcome = mailbox.outcome === 'found' ? { ...mailbox, outcome: 'notFound' as const } : mailbox;
+        const outcome = line.outcome === 'found' ? { ...line, outcome: 'notFound' as const } : line;
         docs.push(documentOf(result, context, outcome, messageId, undefined));
       }
     }
@@ -145,11 +139,15 @@ function documentOf(
   copy: Copy | undefined,
 ): InvestigationEcsDocument {
   const address = mailbox.mailbox.address;
-  // Without a copy, the trace row for this recipient (when the run traced a single message id, so that the row
-  // is surely about this message) still tells the analyst what the message was.
+  // Without a copy, the trace row of this recipient for this message id (a row that does not say its id counts
+  // only when the run had a single id) still tells the analyst what the message was.
   const traceRow =
-    copy === undefined && result.messageIds.length === 1
-      ? result.trace.find((t) => t.address.toLowerCase() === address.toLowerCase())
+    copy === undefined
+      ? result.trace.find(
+          (t) =>
+            t.address.toLowerCase() === address.toLowerCase() &&
+            (t.messageId !== undefined ? sameId(t.messageId, messageId) : result.messageIds.length === 1),
+        )
       : undefined;
   const subject = copy?.subject ?? traceRow?.subject;
   const sender = copy?.from ?? traceRow?.sender;
@@ -227,6 +225,10 @@ function investigationFields(
     fields.is_read = copy.isRead;
   }
   return fields;
+}
+
+function sameId(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
 }
 
 /** RFC 3339 UTC with milliseconds (as the trace documents have it), or undefined for a value that is no date. */

@@ -1,6 +1,7 @@
-// Joins message trace rows with mailbox outcomes by recipient address, so each mailbox line says what trace
-// reported for it and each trace recipient outside the searched mailboxes (a group, an external address) is still
-// accounted for.
+// Joins message trace rows with mailbox outcomes by (message id, recipient address), so each line says what trace
+// reported for that recipient *and that message*, and each trace recipient outside the searched mailboxes (a group,
+// an external address) is still accounted for. Keyed by id as well as address: with several ids, a mailbox that
+// received one of them must not inherit the trace status of another.
 import type { MailboxOutcome, TraceRecipient } from './model.ts';
 import { normalizeTraceStatus, reconcile } from './reconcile.ts';
 
@@ -10,16 +11,24 @@ export interface TraceOnlyLine {
 }
 
 /**
- * Returns new outcomes with traceStatus and a trace-aware reconciliation. A recipient with several rows (the same
- * message traced twice) takes the first row's status: trace lists newest first.
+ * Returns new outcomes with traceStatus and a trace-aware reconciliation. A recipient with several rows for one id
+ * (the same message traced twice) takes the first row's status: trace lists newest first. A line without a
+ * messageId (a run saved before lines were per id) takes the first row of its address, whatever the id.
  */
 export function applyTrace(
   mailboxes: readonly MailboxOutcome[],
   trace: readonly TraceRecipient[],
 ): MailboxOutcome[] {
+  const byRecipient = firstRowByRecipient(trace);
   const byAddress = firstRowByAddress(trace);
   return mailboxes.map((m) => {
-    const row = byAddress.get(m.mailbox.address.toLowerCase());
+    const address = m.mailbox.address.toLowerCase();
+    const row =
+      m.messageId === undefined
+        ? byAddress.get(address)
+        : (byRecipient.get(recipientKey(m.messageId, address)) ??
+          // A row read before rows carried their id (old saved run): only trustworthy when it has no id at all.
+          byRecipient.get(recipientKey(undefined, address)));
     const { traceStatus: _old, ...rest } = m;
     const joined: MailboxOutcome = row
       ? { ...rest, traceStatus: normalizeTraceStatus(row.status) }
@@ -34,8 +43,8 @@ export function applyTrace(
 }
 
 /**
- * Trace recipients that match no mailbox in the list, each with its own line
- * (e.g. "expanded (distribution group)").
+ * Trace recipients that are no mailbox line at all, one line per (message id, address), each with its own
+ * reconciliation (e.g. "expanded (distribution group)").
  */
 export function traceOnlyRecipients(
   mailboxes: readonly MailboxOutcome[],
@@ -43,7 +52,7 @@ export function traceOnlyRecipients(
 ): TraceOnlyLine[] {
   const searched = new Set(mailboxes.map((m) => m.mailbox.address.toLowerCase()));
   const lines: TraceOnlyLine[] = [];
-  for (const recipient of firstRowByAddress(trace).values()) {
+  for (const recipient of firstRowByRecipient(trace).values()) {
     if (searched.has(recipient.address.toLowerCase())) continue;
     lines.push({
       recipient,
@@ -51,6 +60,19 @@ export function traceOnlyRecipients(
     });
   }
   return lines;
+}
+
+function recipientKey(messageId: string | undefined, address: string): string {
+  return `${(messageId ?? '').toLowerCase()}\n${address.toLowerCase()}`;
+}
+
+function firstRowByRecipient(trace: readonly TraceRecipient[]): Map<string, TraceRecipient> {
+  const byRecipient = new Map<string, TraceRecipient>();
+  for (const row of trace) {
+    const key = recipientKey(row.messageId, row.address);
+    if (!byRecipient.has(key)) byRecipient.set(key, row);
+  }
+  return byRecipient;
 }
 
 function firstRowByAddress(trace: readonly TraceRecipient[]): Map<string, TraceRecipient> {

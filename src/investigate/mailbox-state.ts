@@ -1,5 +1,6 @@
-// One mailbox's search as it happens: the answers absorbed so far, and the single outcome they come to. Kept apart
-// from the sweep's scheduling so that the rules deciding found / notFound / notSearched sit in one place.
+// One mailbox's search for one message id as it happens: the answers absorbed so far, and the single outcome they
+// come to. Kept apart from the sweep's scheduling so that the rules deciding found / notFound / notSearched sit in
+// one place.
 
 import type { BatchResult } from '../graph/batch.ts';
 import { GraphError } from '../graph/errors.ts';
@@ -16,7 +17,11 @@ import {
 
 export interface MailboxState {
   ref: MailboxRef;
+  /** The mailbox's key: how it is addressed and limited (several states, one per id, share it). */
   key: string;
+  /** The message id this state searches for, and its index in the run's list (item ids carry the index). */
+  messageId: string;
+  index: number;
   pending: number;
   copies: Map<string, Copy>;
   failures: { part: SearchPart; error: unknown }[];
@@ -25,14 +30,29 @@ export interface MailboxState {
   outcome?: MailboxOutcome;
 }
 
-export function uniqueStates(mailboxes: readonly MailboxRef[]): MailboxState[] {
+export interface SearchTarget {
+  mailbox: MailboxRef;
+  messageId: string;
+}
+
+/** The key of one (mailbox, message id) state, as item ids give it back. */
+export function stateKey(key: string, index: number): string {
+  return `${index}|${key}`;
+}
+
+/**
+ * One state per distinct (mailbox, message id), in the order given; a target whose id is not one of the run's is
+ * ignored (it cannot be asked for).
+ */
+export function uniqueStates(targets: readonly SearchTarget[], messageIds: readonly string[]): MailboxState[] {
   const seen = new Set<string>();
   const states: MailboxState[] = [];
-  for (const ref of mailboxes) {
+  for (const { mailbox: ref, messageId } of targets) {
     const key = mailboxKey(ref);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    states.push({ ref, key, pending: 0, copies: new Map(), failures: [], mismatched: 0 });
+    const index = messageIds.indexOf(messageId);
+    if (index < 0 || seen.has(stateKey(key, index))) continue;
+    seen.add(stateKey(key, index));
+    states.push({ ref, key, messageId, index, pending: 0, copies: new Map(), failures: [], mismatched: 0 });
   }
   return states;
 }
@@ -80,7 +100,7 @@ export function settleMailbox(state: MailboxState): MailboxOutcome {
   if (failure && copies.length === 0) {
     const classified = classifyFailure(failure.error);
     const partial = failure.part === 'recoverable' ? 'Recoverable Items could not be searched: ' : '';
-    return notSearched(state.ref, { ...classified, detail: partial + classified.detail }, notes);
+    return notSearched(state, { ...classified, detail: partial + classified.detail }, notes);
   }
   if (failure) {
     const classified = classifyFailure(failure.error);
@@ -91,6 +111,7 @@ export function settleMailbox(state: MailboxState): MailboxOutcome {
   const requestId = failure && failure.error instanceof GraphError ? failure.error.requestId : undefined;
   const outcome: MailboxOutcome = {
     mailbox: state.ref,
+    messageId: state.messageId,
     outcome: copies.length > 0 ? 'found' : 'notFound',
     ...(notes.length > 0 ? { detail: notes.join('; ') } : {}),
     ...(requestId !== undefined ? { requestId } : {}),
@@ -109,13 +130,14 @@ export function unfinished(state: MailboxState, stopped: Classified): MailboxOut
     outcome.detail = outcome.detail === undefined ? note : `${outcome.detail}; ${note}`;
     return outcome;
   }
-  return notSearched(state.ref, stopped, []);
+  return notSearched(state, stopped, []);
 }
 
-function notSearched(ref: MailboxRef, classified: Classified, notes: string[]): MailboxOutcome {
+function notSearched(state: MailboxState, classified: Classified, notes: string[]): MailboxOutcome {
   const detail = [classified.detail, ...notes].join('; ');
   const outcome: MailboxOutcome = {
-    mailbox: ref,
+    mailbox: state.ref,
+    messageId: state.messageId,
     outcome: 'notSearched',
     reason: classified.reason,
     detail,

@@ -86,7 +86,7 @@ export function parseMessageId(input: string, where?: string): string {
 
 /**
  * Gathers message ids from arguments, a file and stdin (text, or a stream such as process.stdin), in that order:
- * one per line, blank lines and lines whose first non-blank character is '#' ignored, each validated (the error
+ * one per line, blank lines and comments ignored (see isCommentLine), each validated (the error
  * says which argument or line), duplicates removed keeping the first occurrence. Throws MessageIdError when no id
  * is left.
  */
@@ -120,12 +120,20 @@ export async function readMessageIds(
   return ids;
 }
 
+/**
+ * A comment is '#' followed by a space, a tab or the end of the line. '#' is an atext character, so an id written
+ * without brackets may itself start with it ('#a1@example.com'): such a line is an id, not a comment.
+ */
+export function isCommentLine(trimmed: string): boolean {
+  return /^#(\s|$)/.test(trimmed);
+}
+
 /** Calls `each` for every line that is neither blank nor a comment, with its 1-based line number. */
 export function forEachIdLine(text: string, each: (line: string, lineNumber: number) => void): void {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   lines.forEach((line, index) => {
     const trimmed = line.trim();
-    if (trimmed === '' || trimmed.startsWith('#')) return;
+    if (trimmed === '' || isCommentLine(trimmed)) return;
     each(trimmed, index + 1);
   });
 }

@@ -1,8 +1,11 @@
 // The result of an investigation: plain JSON-serialisable data that every report (table, JSON, CSV, Markdown,
-// HTML, ECS) is rendered from. The one invariant: every mailbox in scope ends as exactly one of found, notFound or
-// notSearched-with-a-reason, and the counts are always derived from that list, never kept by hand.
+// HTML, ECS) is rendered from. The one invariant: every (mailbox in scope, message id) pair ends as exactly one of
+// found, notFound or notSearched-with-a-reason, and the counts are always derived from that list, never kept by
+// hand. One line per pair, not per mailbox: with several ids, "found" for one must never hide "not found" or
+// "not searched" for another, and a responder filters the list by id to get that id's answer.
 
-export type Scope = 'trace' | 'sweep' | 'trace+sweep';
+/** 'undecided': the run was stopped while message trace was being read, before the scope could be settled. */
+export type Scope = 'trace' | 'sweep' | 'trace+sweep' | 'undecided';
 
 export type Outcome = 'found' | 'notFound' | 'notSearched';
 
@@ -47,6 +50,11 @@ export interface Copy {
 
 export interface MailboxOutcome {
   mailbox: MailboxRef;
+  /**
+   * The message id (canonical `<…>`) this line answers for. investigate() sets it on every line; it is optional
+   * only so that results saved before lines were per id (one line per mailbox for all ids) still read.
+   */
+  messageId?: string;
   outcome: Outcome;
   /** Set exactly when outcome is notSearched. */
   reason?: NotSearchedReason;
@@ -63,6 +71,8 @@ export interface MailboxOutcome {
 }
 
 export interface TraceRecipient {
+  /** The message id whose trace query returned this row (set by traceRecipients; optional for old saved runs). */
+  messageId?: string;
   address: string;
   status: string;
   traceId: string;
@@ -98,9 +108,17 @@ export interface InvestigationResult {
   scope: Scope;
   /** HTTP requests sent to Graph (a $batch counts once). */
   graphRequests: number;
+  /** Over every line: with one message id, lines are mailboxes; with several, (mailbox, id) pairs. */
   counts: OutcomeCounts;
+  /** The same counts for each message id alone (countOutcomes over that id's lines), in messageIds order. */
+  countsByMessageId: MessageIdCounts[];
   trace: TraceRecipient[];
   mailboxes: MailboxOutcome[];
+}
+
+export interface MessageIdCounts {
+  messageId: string;
+  counts: OutcomeCounts;
 }
 
 export function emptyReasonCounts(): Record<NotSearchedReason, number> {
@@ -136,24 +154,65 @@ export function countOutcomes(mailboxes: readonly MailboxOutcome[]): OutcomeCoun
   return counts;
 }
 
+/** The lines of one message id (lines without a messageId belong to every id: results saved before per-id lines). */
+export function linesOf(mailboxes: readonly MailboxOutcome[], messageId: string): MailboxOutcome[] {
+  return mailboxes.filter((m) => m.messageId === undefined || m.messageId === messageId);
+}
+
+export function countByMessageId(
+  mailboxes: readonly MailboxOutcome[],
+  messageIds: readonly string[],
+): MessageIdCounts[] {
+  return messageIds.map((messageId) => ({ messageId, counts: countOutcomes(linesOf(mailboxes, messageId)) }));
+}
+
+/**
+ * One mailbox's answer that holds for every message id alike (a guest, a failed directory lookup, a run saved
+ * before lines were per id) as one line per id: each keeps only its own copies, and a mailbox "found" for another
+ * id is "notFound" for an id it holds no copy of.
+ */
+export function perMessageId(outcome: MailboxOutcome, messageIds: readonly string[]): MailboxOutcome[] {
+  return messageIds.map((messageId) => {
+    const copies = outcome.copies.filter((c) => c.internetMessageId.toLowerCase() === messageId.toLowerCase());
+    const line: MailboxOutcome = { ...outcome, messageId, copies };
+    if (outcome.outcome === 'found' && copies.length === 0) line.outcome = 'notFound';
+    return line;
+  });
+}
+
 /**
  * Checks the invariant on a list of outcomes: returns what is wrong (empty when all is well). Used by tests and
- * before a report is written, so a broken result is caught rather than published.
+ * before a report is written, so a broken result is caught rather than published. Given the run's message ids,
+ * also checks that every mailbox has exactly one line for each of them.
  */
-export function outcomeProblems(mailboxes: readonly MailboxOutcome[]): string[] {
+export function outcomeProblems(
+  mailboxes: readonly MailboxOutcome[],
+  messageIds?: readonly string[],
+): string[] {
   const problems: string[] = [];
   const seen = new Set<string>();
+  const idsOf = new Map<string, Set<string>>();
   for (const m of mailboxes) {
-    const key = (m.mailbox.id ?? m.mailbox.address).toLowerCase();
-    const who = m.mailbox.address;
+    const mailboxKey = (m.mailbox.id ?? m.mailbox.address).toLowerCase();
+    const key = `${mailboxKey}\n${m.messageId ?? ''}`;
+    const who = m.messageId === undefined ? m.mailbox.address : `${m.mailbox.address} (${m.messageId})`;
     if (seen.has(key)) problems.push(`${who} is listed more than once`);
     seen.add(key);
+    idsOf.set(mailboxKey, (idsOf.get(mailboxKey) ?? new Set()).add(m.messageId ?? ''));
     if (m.outcome === 'notSearched' && m.reason === undefined)
       problems.push(`${who} is notSearched without a reason`);
     if (m.outcome !== 'notSearched' && m.reason !== undefined)
       problems.push(`${who} is ${m.outcome} with a reason`);
     if (m.outcome === 'found' && m.copies.length === 0) problems.push(`${who} is found without a copy`);
     if (m.outcome !== 'found' && m.copies.length > 0) problems.push(`${who} is ${m.outcome} but has copies`);
+    if (m.messageId !== undefined && m.copies.some((c) => c.internetMessageId !== m.messageId))
+      problems.push(`${who} holds a copy of another message id`);
+  }
+  if (messageIds !== undefined) {
+    for (const [mailboxKey, ids] of idsOf) {
+      const missing = messageIds.filter((id) => !ids.has(id));
+      if (missing.length > 0) problems.push(`${mailboxKey} has no line for ${missing.join(', ')}`);
+    }
   }
   return problems;
 }

@@ -18,18 +18,34 @@ export interface ScopeFacts {
   now: number;
 }
 
-/** Undefined when trace can be tried; otherwise why it cannot. */
-export function traceBlocker(facts: ScopeFacts): string | undefined {
+export interface TraceBlocker {
+  kind: 'cloud' | 'permission' | 'range';
+  message: string;
+}
+
+/** Undefined when trace can be tried; otherwise why it cannot, and what kind of problem that is. */
+export function findTraceBlocker(facts: ScopeFacts): TraceBlocker | undefined {
   if (!facts.cloudHasTrace)
-    return `the ${facts.cloudName} cloud has no message trace API (global cloud only)`;
+    return {
+      kind: 'cloud',
+      message: `the ${facts.cloudName} cloud has no message trace API (global cloud only)`,
+    };
   if (facts.roles !== undefined && !facts.roles.includes(TRACE_ROLE))
-    return `the app lacks the ${TRACE_ROLE} permission`;
+    return { kind: 'permission', message: `the app lacks the ${TRACE_ROLE} permission` };
   if (facts.since !== undefined) {
     const since = parseUtcMs(facts.since);
     if (since !== undefined && since < facts.now - HORIZON_MS)
-      return 'the range starts more than 90 days ago, beyond what message trace keeps';
+      return {
+        kind: 'range',
+        message: 'the range starts more than 90 days ago, beyond what message trace keeps',
+      };
   }
   return undefined;
+}
+
+/** Undefined when trace can be tried; otherwise why it cannot. */
+export function traceBlocker(facts: ScopeFacts): string | undefined {
+  return findTraceBlocker(facts)?.message;
 }
 
 export interface ScopePlan {

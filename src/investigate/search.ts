@@ -1,6 +1,7 @@
 // The mailbox sweep: for every mailbox and message id, two GETs (all folders, and Recoverable Items) streamed
 // through $batch under the shared per-mailbox limiter; then one batched pass naming the folders the copies sit in.
-// Every mailbox given ends as found, notFound or notSearched with a reason, cancellation included.
+// Every (mailbox, message id) given ends as found, notFound or notSearched with a reason, cancellation included:
+// one answer per id, because a copy of one id says nothing about another.
 import { type BatchItem, type BatchOptions, batch } from '../graph/batch.ts';
 import type { Limiter } from '../graph/limiter.ts';
 import type { RetryPolicy } from '../graph/retry-policy.ts';
@@ -11,7 +12,9 @@ import {
   absorb,
   addCopies,
   type MailboxState,
+  type SearchTarget,
   settleMailbox,
+  stateKey,
   unfinished,
   uniqueStates,
 } from './mailbox-state.ts';
@@ -19,7 +22,7 @@ import type { MailboxOutcome, MailboxRef } from './model.ts';
 import { type ReceivedRange, readMessagePage, type SearchPart, searchItem } from './search-requests.ts';
 
 export interface SearchProgress {
-  /** Mailboxes whose search has ended (any outcome). */
+  /** (Mailbox, message id) searches that have ended (any outcome); with one id, mailboxes. */
   done: number;
   total: number;
   found: number;
@@ -48,7 +51,7 @@ export interface SearchMailboxesOptions {
 }
 
 export interface MailboxSearchResult {
-  /** In the order given, duplicates (same id or address) merged. */
+  /** One line per (mailbox, message id), in the order given, duplicates (same id or address) merged. */
   mailboxes: MailboxOutcome[];
   /** False when cancelled or stopped by a failure that was not about one mailbox. */
   complete: boolean;
@@ -60,9 +63,21 @@ export interface MailboxSearchResult {
   stoppedBy?: Error;
 }
 
-export async function searchMailboxes(
+/** Searches every mailbox for every message id (mailbox-major, so a mailbox's requests travel together). */
+export function searchMailboxes(
   send: Send,
   mailboxes: readonly MailboxRef[],
+  messageIds: readonly string[],
+  options: SearchMailboxesOptions = {},
+): Promise<MailboxSearchResult> {
+  const targets = mailboxes.flatMap((mailbox) => messageIds.map((messageId) => ({ mailbox, messageId })));
+  return searchTargets(send, targets, messageIds, options);
+}
+
+/** Searches the given (mailbox, message id) pairs only: what a resumed run has left to do. */
+export async function searchTargets(
+  send: Send,
+  targets: readonly SearchTarget[],
   messageIds: readonly string[],
   options: SearchMailboxesOptions = {},
 ): Promise<MailboxSearchResult> {
@@ -74,8 +89,8 @@ export async function searchMailboxes(
     return send<T>(request);
   };
 
-  const states = uniqueStates(mailboxes);
-  const byKey = new Map(states.map((s) => [s.key, s]));
+  const states = uniqueStates(targets, messageIds);
+  const byKey = new Map(states.map((s) => [stateKey(s.key, s.index), s]));
   let subRequests = 0;
   let done = 0;
   let found = 0;
@@ -105,12 +120,10 @@ export async function searchMailboxes(
 
   const items = function* (): Iterable<BatchItem> {
     for (const state of states) {
-      for (const [index, messageId] of messageIds.entries()) {
-        for (const part of ['messages', 'recoverable'] as const) {
-          state.pending++;
-          subRequests++;
-          yield searchItem(state.key, part, messageId, options.received, itemId(state.key, index, part));
-        }
+      for (const part of ['messages', 'recoverable'] as const) {
+        state.pending++;
+        subRequests++;
+        yield searchItem(state.key, part, state.messageId, options.received, itemId(state.key, state.index, part));
       }
     }
   };
@@ -129,9 +142,9 @@ export async function searchMailboxes(
   try {
     for await (const result of batch(counted, items(), batchOptions)) {
       const { key, index, part } = parseItemId(result.id);
-      const state = byKey.get(key);
-      const messageId = messageIds[index];
-      if (!state || messageId === undefined) continue;
+      const state = byKey.get(stateKey(key, index));
+      if (!state) continue;
+      const messageId = state.messageId;
       const nextLink = absorb(state, result, messageId, part);
       if (nextLink !== undefined)
         overflow.set(state, [...(overflow.get(state) ?? []), { part, messageId, nextLink }]);

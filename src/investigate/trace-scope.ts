@@ -2,14 +2,24 @@
 // message id and 10-day window (`messageId eq` plus the window's receivedDateTime range, both bounds being
 // required), every window of the 90-day horizon unless --since/--until narrow it: a message normally has rows in
 // one window only, but a late re-delivery or a resend with the same id would otherwise be missed. That costs 9 of
-// the tenant's 100 requests per 5 minutes for each id, so the requests claim the budget at high priority (the
-// collector yields to them) and run in parallel: the service's latency, not the window count, sets the time.
+// the tenant's 100 requests per 5 minutes for each id (11 ids fit in one budget; more wait for it to refill), so
+// the requests claim the budget at high priority (the collector yields to them) and run in parallel: the service's
+// latency, not the window count, sets the time. Each window settles on its own: a failed one is read again split
+// in two (as the collector does), and only trace as a whole being unavailable (permission, service principal,
+// budget, every query failing) makes `auto` fall back to a sweep; a window that still fails is reported.
 import { GraphError } from '../graph/errors.ts';
 import { buildQuery } from '../graph/odata.ts';
 import { pages } from '../graph/paging.ts';
 import type { GraphRequest, Send } from '../graph/types.ts';
 import { normalizeStatus, parseUtcMs } from '../trace/model.ts';
-import { HORIZON_MS, planWindows, type TimeWindow, WindowError, windowFilter } from '../trace/windows.ts';
+import {
+  HORIZON_MS,
+  planWindows,
+  splitWindow,
+  type TimeWindow,
+  WindowError,
+  windowFilter,
+} from '../trace/windows.ts';
 import type { TraceRecipient } from './model.ts';
 
 export const MESSAGE_TRACES_PATH = '/admin/exchange/tracing/messageTraces';
@@ -30,8 +40,20 @@ export interface TraceScopeOptions {
   signal?: AbortSignal;
 }
 
+/** One (message id, window) query trace could not answer, even split in two: its rows may be missing. */
+export interface TraceWindowFailure {
+  messageId: string;
+  /** RFC 3339 UTC bounds of the window. */
+  start: string;
+  end: string;
+  detail: string;
+  requestId?: string;
+}
+
 export interface TraceScopeResult {
   recipients: TraceRecipient[];
+  /** Windows that failed while others answered; empty when trace answered everything. */
+  failures: TraceWindowFailure[];
   /** Windows queried, newest first. */
   windows: TimeWindow[];
   graphRequests: number;
@@ -39,12 +61,25 @@ export interface TraceScopeResult {
   beyondHorizon: boolean;
 }
 
+/**
+ * What keeps trace from answering, so that the CLI can say the right fix and exit code: a range beyond the 90-day
+ * horizon, a cloud without the API, the permission missing, the service principal missing, the tenant budget
+ * exhausted, or trace failing otherwise.
+ */
+export type TraceUnavailableKind = 'range' | 'cloud' | 'permission' | 'servicePrincipal' | 'throttled' | 'failed';
+
 /** Why trace could not be used at all; `auto` then sweeps and says this reason. */
 export class TraceUnavailableError extends Error {
   override readonly name = 'TraceUnavailableError';
+  readonly kind: TraceUnavailableKind;
   readonly requestId: string | undefined;
-  constructor(message: string, options?: { cause?: unknown; requestId?: string }) {
+  constructor(
+    message: string,
+    kind: TraceUnavailableKind,
+    options?: { cause?: unknown; requestId?: string },
+  ) {
     super(message, options);
+    this.kind = kind;
     this.requestId = options?.requestId;
   }
 }
@@ -79,7 +114,11 @@ export function traceWindows(
   return { windows, beyondHorizon };
 }
 
-/** Reads every recipient row of the given message ids; throws TraceUnavailableError when trace refuses. */
+/**
+ * Reads every recipient row of the given message ids. Throws TraceUnavailableError when trace as a whole refuses
+ * (see TraceUnavailableKind) or when no query at all could be answered; otherwise the windows that failed even
+ * split in two are listed in `failures` and the rest is returned.
+ */
 export async function traceRecipients(
   send: Send,
   messageIds: readonly string[],
@@ -92,14 +131,54 @@ export async function traceRecipients(
     return send<T>(request);
   };
   const queries = messageIds.flatMap((messageId) => windows.map((window) => ({ messageId, window })));
+  const settled = await Promise.allSettled(
+    queries.map(({ messageId, window }) => readWindowOrHalves(counted, messageId, window, options.signal)),
+  );
+  if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
+  const recipients: TraceRecipient[] = [];
+  const failures: TraceWindowFailure[] = [];
+  const errors: unknown[] = [];
+  settled.forEach((outcome, index) => {
+    if (outcome.status === 'fulfilled') {
+      recipients.push(...outcome.value);
+      return;
+    }
+    const { messageId, window } = queries[index]!;
+    const error = outcome.reason as unknown;
+    errors.push(error);
+    const unavailable = asUnavailable(error);
+    failures.push({
+      messageId,
+      start: new Date(window.start).toISOString(),
+      end: new Date(window.end).toISOString(),
+      detail: unavailable.message,
+      ...(unavailable.requestId !== undefined ? { requestId: unavailable.requestId } : {}),
+    });
+  });
+  // Trace as a whole is unavailable when it says so for any query (those answers hold for every query), or when
+  // not a single query could be answered.
+  const whole = errors.map(asUnavailable).find((e) => e.kind !== 'failed');
+  if (whole) throw whole;
+  if (queries.length > 0 && failures.length === queries.length) throw asUnavailable(errors[0]);
+  return { recipients, failures, windows, graphRequests, beyondHorizon };
+}
+
+/** One window of one id; when it fails for a reason that is about this query, its two halves are read instead. */
+async function readWindowOrHalves(
+  send: Send,
+  messageId: string,
+  window: TimeWindow,
+  signal: AbortSignal | undefined,
+): Promise<TraceRecipient[]> {
   try {
-    const perQuery = await Promise.all(
-      queries.map(({ messageId, window }) => readQuery(counted, messageId, window, options.signal)),
-    );
-    return { recipients: perQuery.flat(), windows, graphRequests, beyondHorizon };
+    return await readQuery(send, messageId, window, signal);
   } catch (error) {
-    if (options.signal?.aborted) throw error;
-    throw asUnavailable(error);
+    const halves = splitWindow(window);
+    if (signal?.aborted || halves === null || asUnavailable(error).kind !== 'failed') throw error;
+    // Newest half first, as Graph orders rows; each half gets one try: a query failing twice is reported.
+    const newer = await readQuery(send, messageId, halves[1], signal);
+    const older = await readQuery(send, messageId, halves[0], signal);
+    return [...newer, ...older];
   }
 }
 
@@ -113,6 +192,7 @@ async function readQuery(
   const request: GraphRequest = {
     method: 'GET',
     url: MESSAGE_TRACES_PATH + buildQuery({ $filter: filter, $top: TRACE_PAGE_SIZE }),
+    headers: { Prefer: 'include-unknown-enum-members' }, // else Graph reports `recalled` as unknownFutureValue
     quota: { bucket: 'messageTrace', priority: 'high' },
     ...(signal ? { signal } : {}),
   };
@@ -135,6 +215,7 @@ export function toRecipient(item: unknown, messageId: string): TraceRecipient | 
   if (text('messageId') !== '' && text('messageId').toLowerCase() !== messageId.toLowerCase())
     return undefined;
   return {
+    messageId,
     address: text('recipientAddress'),
     status: normalizeStatus(text('status')),
     traceId: text('id'),
@@ -145,22 +226,31 @@ export function toRecipient(item: unknown, messageId: string): TraceRecipient | 
 }
 
 function asUnavailable(error: unknown): TraceUnavailableError {
+  if (error instanceof TraceUnavailableError) return error;
   if (error instanceof GraphError) {
-    const why =
+    const kind: TraceUnavailableKind =
       error.status === 401
-        ? 'message trace answered 401 (the Exchange message trace service principal may be missing or not yet propagated)'
+        ? 'servicePrincipal'
         : error.status === 403
-          ? 'message trace answered 403 (ExchangeMessageTrace.Read.All not granted)'
+          ? 'permission'
           : error.status === 429
+            ? 'throttled'
+            : 'failed';
+    const why =
+      kind === 'servicePrincipal'
+        ? 'message trace answered 401 (the Exchange message trace service principal may be missing or not yet propagated)'
+        : kind === 'permission'
+          ? 'message trace answered 403 (ExchangeMessageTrace.Read.All not granted)'
+          : kind === 'throttled'
             ? 'the tenant message trace budget (100 requests / 5 min) is exhausted'
             : `message trace failed (${error.status} ${error.code}: ${error.message.slice(0, 200)})`;
-    return new TraceUnavailableError(why, {
+    return new TraceUnavailableError(why, kind, {
       cause: error,
       ...(error.requestId ? { requestId: error.requestId } : {}),
     });
   }
   const name = error instanceof Error ? error.name : 'unknown failure';
-  return new TraceUnavailableError(`message trace failed (${name})`, { cause: error });
+  return new TraceUnavailableError(`message trace failed (${name})`, 'failed', { cause: error });
 }
 
 function instant(value: string, option: string): number {

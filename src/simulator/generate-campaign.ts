@@ -70,7 +70,9 @@ export function generateCampaign(
   const customFolder = directory.foldersByUser.get(folderOwner.id)![0]!;
   const direct: [SimUser, Fate][] = [
     [take(regulars, 'inbox (read) recipient'), inbox(true)],
-    [take(regulars, 'inbox (unread) recipient'), inbox(false)],
+    // Coverage of the `recalled` status (a real outside sender could not recall; the investigation must still
+    // explain it). The two-copies recipient keeps an unread Inbox copy in the campaign.
+    [take(regulars, 'recalled recipient'), { status: 'recalled', copies: [] }],
     [
       take(regulars, 'junk recipient'),
       { status: 'filteredAsSpam', copies: [{ folder: 'junkemail', isRead: false }] },

@@ -232,7 +232,9 @@ export function generateTraffic(random: Random, directory: Directory, options: T
       const to = distinctRecipients(random.int(1, 4), from);
       for (const mailbox of to) message.toRecipients.push(mailbox.recipient);
       for (const mailbox of to) {
-        const status = random.chance(0.005) ? 'failed' : 'delivered';
+        // A recall succeeds only inside the organization, and removes the copy (deliver() leaves none).
+        const roll = random.next();
+        const status = roll < 0.005 ? 'failed' : roll < 0.01 ? 'recalled' : 'delivered';
         pushRow(message, mailbox.recipient.address, '', 'internal', status, false, bucket);
         deliver(message, mailbox, status);
       }

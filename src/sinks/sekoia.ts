@@ -8,6 +8,7 @@
 
 import { registerSecret } from '../graph/redact.ts';
 import type { Logger } from '../graph/types.ts';
+import { graphObject } from '../trace/model.ts';
 import { describeOutcome, joinUrl, SinkHttp, type SinkHttpOptions } from './http.ts';
 import type { Sink, SinkAck, SinkEvent, SinkHealth } from './types.ts';
 import { SinkMetrics } from './types.ts';
@@ -84,7 +85,8 @@ export class SekoiaSink implements Sink {
     let chunk: Chunk = { events: [], jsons: [] };
     let size = overhead;
     for (const event of batch) {
-      const json = JSON.stringify(event.row);
+      // Graph's object as sent (a null subject stays null), not the collector's working copy.
+      const json = JSON.stringify(graphObject(event.row));
       if (Buffer.byteLength(json) > this.#maxEventBytes) {
         ack.dropped.push({ key: event.key, reason: 'too_large' });
         continue;

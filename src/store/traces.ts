@@ -1,7 +1,15 @@
 // Message-trace rows in the store: change detection on upsert (so the collector emits each (row, status) once)
 // and the queries behind `mailtrace trace --local`.
 
-import { normalizeStatus, parseUtcMs, type TraceRow, type TraceStatus, toUtcIso } from '../trace/model.ts';
+import {
+  graphObject,
+  normalizeStatus,
+  parseTraceRow,
+  parseUtcMs,
+  type TraceRow,
+  type TraceStatus,
+  toUtcIso,
+} from '../trace/model.ts';
 import { type Db, invalid } from './db.ts';
 
 export type TraceChange =
@@ -10,7 +18,7 @@ export type TraceChange =
 
 export interface StoredTraceRow {
   tenant: string;
-  /** The Graph object as last stored (the newest status's version of it). */
+  /** The working row of the Graph object last stored (the newest status's version of it; nulls read as ''). */
   row: TraceRow;
   status: TraceStatus;
   firstSeen: string;
@@ -100,12 +108,13 @@ export function upsertTraceRows(
           status,
           seen,
           seen,
-          JSON.stringify(row),
+          // The raw column keeps Graph's object as sent (nulls included), not the working copy.
+          JSON.stringify(graphObject(row)),
         );
         history.run(tenant, row.id, recipient, status, seen);
         changes.push({ kind: 'new', row });
       } else if (existing.status !== status) {
-        update.run(status, seen, JSON.stringify(row), tenant, row.id, recipient);
+        update.run(status, seen, JSON.stringify(graphObject(row)), tenant, row.id, recipient);
         history.run(tenant, row.id, recipient, status, seen);
         changes.push({ kind: 'statusChanged', row, previousStatus: existing.status });
       }
@@ -178,11 +187,22 @@ export function queryTraceRows(db: Db, query: TraceQuery = {}): StoredTraceRow[]
   const records = db.prepare(sql).all(...params) as unknown as TraceRowRecord[];
   return records.map((r) => ({
     tenant: r.tenant,
-    row: JSON.parse(r.raw) as TraceRow,
+    row: workingRow(r.raw),
     status: r.status,
     firstSeen: r.first_seen,
     lastChanged: r.last_changed,
   }));
+}
+
+/** The raw column as a working row (linked to the stored Graph object, see graphObject). */
+function workingRow(raw: string): TraceRow {
+  const stored: unknown = JSON.parse(raw);
+  try {
+    return parseTraceRow(stored);
+  } catch {
+    // Stored before validation was this strict: shown as it is rather than hidden.
+    return stored as TraceRow;
+  }
 }
 
 export function traceStats(db: Db, tenant?: string): TraceStats {

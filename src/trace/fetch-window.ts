@@ -19,6 +19,13 @@ export const DEFAULT_PAGE_SIZE = 5000;
 export const DEFAULT_MAX_PAGES_PER_WINDOW = 20;
 /** A one-second range cannot be split; a broken skiptoken there is retried this many times in all. */
 const SINGLE_SECOND_ATTEMPTS = 3;
+/**
+ * `recalled` is an evolvable enum member: without this opt-in Graph reports recalled rows as unknownFutureValue.
+ * Every message-trace request sends it (paging carries it to the nextLinks).
+ */
+export const MESSAGE_TRACE_HEADERS: Readonly<Record<string, string>> = {
+  Prefer: 'include-unknown-enum-members',
+};
 
 export interface ReadWindowOptions {
   send: Send;
@@ -59,6 +66,7 @@ export function messageTraceRequest(
   return {
     method: 'GET',
     url: MESSAGE_TRACES_PATH + buildQuery({ $filter: windowFilter(window), $top: pageSize }),
+    headers: { ...MESSAGE_TRACE_HEADERS },
     quota: { bucket: 'messageTrace', priority: 'low' },
     ...(signal ? { signal } : {}),
   };

@@ -102,12 +102,25 @@ const STRING_FIELDS = [
   'receivedDateTime',
   'status',
 ] as const;
-/** Graph sends null for these when there is nothing (no subject; no IP for mail coming in): kept as ''. */
+/** Graph sends null for these when there is nothing (no subject; no IP for mail coming in): '' in the row. */
 const NULLABLE_STRING_FIELDS = ['subject', 'fromIP', 'toIP'] as const;
 
+/** The Graph object each parsed row was made from, untouched (weakly held: it lives as long as the row). */
+const GRAPH_OBJECTS = new WeakMap<TraceRow, Readonly<Record<string, unknown>>>();
+
 /**
- * Validates one element of a messageTraces `value` array. Unknown extra properties are kept (the sinks forward
- * the Graph object unchanged); nulls in subject/fromIP/toIP become ''. Throws TraceRowError naming the field.
+ * The object Graph sent for this row, exactly as sent (nulls kept): what the store's raw column and the sinks
+ * that forward Graph's object (Sekoia's intake parses it) must carry. A row not made by parseTraceRow (built in
+ * code, or a copy) is its own Graph object.
+ */
+export function graphObject(row: TraceRow): Readonly<Record<string, unknown>> {
+  return GRAPH_OBJECTS.get(row) ?? (row as unknown as Record<string, unknown>);
+}
+
+/**
+ * Validates one element of a messageTraces `value` array and returns a working copy: unknown extra properties
+ * kept, nulls in subject/fromIP/toIP turned into ''. The input is never modified; graphObject(row) returns it.
+ * Throws TraceRowError naming the field.
  */
 export function parseTraceRow(input: unknown): TraceRow {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
@@ -124,10 +137,13 @@ export function parseTraceRow(input: unknown): TraceRow {
       );
     }
   }
+  let normalized = false;
   for (const field of NULLABLE_STRING_FIELDS) {
     const v = obj[field];
-    if (v === null) out[field] = '';
-    else if (typeof v !== 'string') {
+    if (v === null) {
+      out[field] = '';
+      normalized = true;
+    } else if (typeof v !== 'string') {
       throw new TraceRowError(
         `message trace row${where}: field "${field}" must be a string, got ${describe(v)}`,
       );
@@ -154,7 +170,10 @@ export function parseTraceRow(input: unknown): TraceRow {
       `message trace row${where}: field "@odata.type" must be a string, got ${describe(odataType)}`,
     );
   }
-  return out as unknown as TraceRow;
+  const row = out as unknown as TraceRow;
+  // Only a row that differs from Graph's object needs the link (a map entry per row would cost throughput).
+  if (normalized) GRAPH_OBJECTS.set(row, obj);
+  return row;
 }
 
 function describe(v: unknown): string {

@@ -6,7 +6,7 @@
 
 import type { Store } from '../store/store.ts';
 import type { TraceChange } from '../store/traces.ts';
-import type { TraceRow } from './model.ts';
+import { graphObject, parseTraceRow, type TraceRow } from './model.ts';
 
 export const OUTBOX_CHECKPOINT = 'collector.outbox';
 
@@ -21,12 +21,24 @@ export interface OutboxEntry {
 
 export function readOutbox(store: Store, tenant: string): OutboxEntry[] {
   const value = store.getCheckpoint<{ entries?: OutboxEntry[] }>(tenant, OUTBOX_CHECKPOINT);
-  return Array.isArray(value?.entries) ? value.entries : [];
+  if (!Array.isArray(value?.entries)) return [];
+  return value.entries.map((entry) => ({ ...entry, row: workingRow(entry.row) }));
+}
+
+/** Stored entries hold Graph's object as sent (sinks forward it); the collector works on the parsed row. */
+function workingRow(stored: unknown): TraceRow {
+  try {
+    return parseTraceRow(stored);
+  } catch {
+    return stored as TraceRow;
+  }
 }
 
 /** Replaces the tenant's outbox (call inside store.transaction to make it atomic with the rows). */
 export function writeOutbox(store: Store, tenant: string, entries: readonly OutboxEntry[]): void {
-  store.setCheckpoint(tenant, OUTBOX_CHECKPOINT, { entries });
+  store.setCheckpoint(tenant, OUTBOX_CHECKPOINT, {
+    entries: entries.map((entry) => ({ ...entry, row: graphObject(entry.row) })),
+  });
 }
 
 export function outboxEntry(change: TraceChange, key: string, sinks: readonly string[]): OutboxEntry {

@@ -15,7 +15,18 @@ export interface CollectorState {
   fastUntil: number | null;
   /** When the last complete reconciliation pass started, or null. */
   lastReconcileAt: number | null;
+  /** Time the collector can no longer read (it was stopped past the horizon), oldest first; absent when none. */
+  gaps?: CollectionGap[];
 }
+
+/** Inclusive whole-second range of receivedDateTime that no pass ever read. */
+export interface CollectionGap {
+  start: number;
+  end: number;
+}
+
+/** The gaps a state keeps: enough for `status` to show a history of outages, bounded. */
+export const MAX_RECORDED_GAPS = 20;
 
 export const EMPTY_STATE: CollectorState = {
   version: 1,
@@ -67,6 +78,22 @@ export function planFastPass(
 ): TimeWindow[] {
   const from = state.fastUntil === null ? initialFrom : state.fastUntil + SECOND_MS;
   return plan(Math.max(from, horizonStart(now, settings)), now - settings.delayMs, now, settings);
+}
+
+/**
+ * Time between the last fast-pass window delivered and the horizon: after a collector was stopped for longer
+ * than ~89 days Graph no longer serves it, so the fast pass resumes at the horizon. Null when nothing is lost.
+ */
+export function fastPassGap(state: CollectorState, now: number, settings: PassSettings): CollectionGap | null {
+  if (state.fastUntil === null) return null;
+  const start = state.fastUntil + SECOND_MS;
+  const horizon = horizonStart(now, settings);
+  return start < horizon ? { start, end: horizon - SECOND_MS } : null;
+}
+
+/** The state with one more gap recorded (the oldest forgotten beyond MAX_RECORDED_GAPS). */
+export function withGap(state: CollectorState, gap: CollectionGap): CollectorState {
+  return { ...state, gaps: [...(state.gaps ?? []), gap].slice(-MAX_RECORDED_GAPS) };
 }
 
 /** Newest first, so that `coveredFrom` can move back window by window. Empty unless `since` is older. */
@@ -152,10 +179,18 @@ export function parseState(value: unknown): CollectorState {
   if (value === undefined || value === null) return EMPTY_STATE;
   const v = value as Partial<CollectorState>;
   const num = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+  const gaps = Array.isArray(v.gaps)
+    ? v.gaps.flatMap((g: unknown) => {
+        const start = num((g as Partial<CollectionGap> | null)?.start);
+        const end = num((g as Partial<CollectionGap> | null)?.end);
+        return start !== null && end !== null ? [{ start, end }] : [];
+      })
+    : [];
   return {
     version: 1,
     coveredFrom: num(v.coveredFrom),
     fastUntil: num(v.fastUntil),
     lastReconcileAt: num(v.lastReconcileAt),
+    ...(gaps.length > 0 ? { gaps } : {}),
   };
 }

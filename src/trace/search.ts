@@ -6,7 +6,7 @@
 import { buildQuery, eqFilter, quoteODataString } from '../graph/odata.ts';
 import { pages } from '../graph/paging.ts';
 import type { QuotaPriority, Send } from '../graph/types.ts';
-import { MESSAGE_TRACES_PATH } from './fetch-window.ts';
+import { MESSAGE_TRACE_HEADERS, MESSAGE_TRACES_PATH } from './fetch-window.ts';
 import { parseTraceRow, type TraceRow } from './model.ts';
 import { planWindows, type TimeWindow, windowFilter } from './windows.ts';
 
@@ -68,6 +68,7 @@ export async function searchTraces(criteria: TraceCriteria, options: SearchOptio
     for await (const page of pages<unknown>(options.send, {
       method: 'GET',
       url,
+      headers: { ...MESSAGE_TRACE_HEADERS },
       quota: { bucket: 'messageTrace', priority: options.priority ?? 'normal' },
       ...(options.signal ? { signal: options.signal } : {}),
     })) {

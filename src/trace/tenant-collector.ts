@@ -14,12 +14,14 @@ import {
   afterBackfillWindow,
   afterFastWindow,
   type CollectorState,
+  fastPassGap,
   type PassSettings,
   parseState,
   planBackfill,
   planFastPass,
   planReconcile,
   reconcileStart,
+  withGap,
 } from './passes.ts';
 import { RequestLog } from './quota-usage.ts';
 import type { TimeWindow } from './windows.ts';
@@ -69,6 +71,11 @@ export interface TenantCycleReport {
   fastUntil: string | null;
   /** now − fastUntil: how far behind real time delivered data is. */
   lagMs: number | null;
+  /**
+   * Time lost for good this cycle: the collector was stopped longer than the 90-day horizon, so Graph no longer
+   * serves [start, end] (recorded in the checkpoint once the fast pass moves past it, shown by `status`).
+   */
+  gap?: { start: string; end: string };
 }
 
 export interface TenantCollectorOptions {
@@ -152,7 +159,22 @@ export class TenantCollector {
     const initialFrom = this.#o.since ?? now - this.#o.settings.trailingMs;
     const windows = planFastPass(state, now, this.#o.settings, initialFrom);
     this.#freshFrom = windows[0]?.start;
-    await this.#runWindows('fast', windows, signal, afterFastWindow);
+    let gap = fastPassGap(state, now, this.#o.settings);
+    if (gap) {
+      const range = { start: iso(gap.start)!, end: iso(gap.end)! };
+      this.#report.gap = range;
+      this.#logger.warn('collector.gap', {
+        tenant: this.tenantId,
+        ...range,
+        reason: 'the collector was stopped longer than the 90-day message-trace horizon: this time is lost',
+      });
+    }
+    await this.#runWindows('fast', windows, signal, (s, window) => {
+      // Recorded with the first window past it: a cycle that fails before that finds the same gap again.
+      const next = afterFastWindow(gap ? withGap(s, gap) : s, window);
+      gap = null;
+      return next;
+    });
   }
 
   async #backfill(signal: AbortSignal | undefined): Promise<void> {

@@ -82,7 +82,7 @@ describe('mailtrace investigate --to-sinks', () => {
   });
   after(async () => {
     await sim.close();
-    await es.server.close();
+    await es.server.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -126,7 +126,10 @@ describe('mailtrace investigate --to-sinks', () => {
 
     assert.match(stderr, new RegExp(`to-sinks: ndjson: ${expected} of ${expected} stored`));
     assert.match(stderr, new RegExp(`to-sinks: elasticsearch: ${expected} of ${expected} stored`));
-    assert.match(stderr, /to-sinks: sekoia \(sekoia\) skipped: Sekoia\.io parses raw Graph message-trace rows/);
+    assert.match(
+      stderr,
+      /to-sinks: sekoia \(sekoia\) skipped: Sekoia\.io parses raw Graph message-trace rows/,
+    );
     assert.ok(!stderr.includes(secret) && !JSON.stringify(docs).includes(secret), 'no secret leaked');
   });
 
@@ -145,7 +148,10 @@ describe('mailtrace investigate --to-sinks', () => {
 describe('investigation sink events', () => {
   it('map the configured index to the investigation dataset', () => {
     assert.equal(investigationIndex(undefined), 'logs-microsoft.mailbox_search-default');
-    assert.equal(investigationIndex('logs-microsoft.message_trace-prod'), 'logs-microsoft.mailbox_search-prod');
+    assert.equal(
+      investigationIndex('logs-microsoft.message_trace-prod'),
+      'logs-microsoft.mailbox_search-prod',
+    );
     assert.equal(investigationIndex('mailtrace'), 'mailtrace-mailbox-search');
   });
 
@@ -159,7 +165,9 @@ describe('investigation sink events', () => {
       complete: true,
       scope: 'sweep',
       trace: [],
-      mailboxes: [{ mailbox: { address: 'x@contoso.com' }, outcome: 'notFound', copies: [], reconciliation: '' }],
+      mailboxes: [
+        { mailbox: { address: 'x@contoso.com' }, outcome: 'notFound', copies: [], reconciliation: '' },
+      ],
     });
     assert.ok(doc);
     const event = investigationSinkEvent(doc, 't');

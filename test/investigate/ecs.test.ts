@@ -3,13 +3,13 @@
 // result pins the mapping; a real investigation of the seeded campaign checks it against the simulator's data.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { checkInvestigationEcsTypes } from '../../src/investigate/ecs-fields.ts';
 import {
   INVESTIGATION_DATASET,
   type InvestigationEcsDocument,
   type InvestigationEcsInput,
   investigationToEcs,
 } from '../../src/investigate/ecs.ts';
+import { checkInvestigationEcsTypes } from '../../src/investigate/ecs-fields.ts';
 import type { Copy, MailboxOutcome } from '../../src/investigate/model.ts';
 import { investigate } from '../../src/investigate/run.ts';
 import { type Fixture, startFixture } from './fixture.ts';
@@ -188,6 +188,42 @@ describe('investigationToEcs', () => {
     assert.ok(alex.every((d) => d.email.subject === undefined));
     assert.equal(docs.length, 2 + 3 * 2 + 1, '2 copies of A, three other outcomes per id, Adele for B');
     assert.equal(new Set(docs.map((d) => d.event.id)).size, docs.length);
+  });
+
+  it('per-id lines: each line gives documents for its own id only, with that id’s trace row', () => {
+    const base = sample([ID_A, ID_B]);
+    const adele = base.mailboxes[0]!;
+    const alex = base.mailboxes[1]!;
+    const input: InvestigationEcsInput = {
+      ...base,
+      trace: [
+        { ...base.trace[0]!, messageId: ID_B, subject: 'Second wave', traceId: 't-2' },
+        { ...base.trace[0]!, messageId: ID_A },
+      ],
+      mailboxes: [
+        { ...adele, messageId: ID_A },
+        { ...adele, messageId: ID_B, outcome: 'notFound', copies: [] },
+        { ...alex, messageId: ID_A },
+        { ...alex, messageId: ID_B },
+      ],
+    };
+    const docs = investigationToEcs(input);
+    assert.equal(docs.length, 2 + 1 + 1 + 1);
+    assert.equal(new Set(docs.map((d) => d.event.id)).size, docs.length);
+    for (const doc of docs) assert.deepEqual(checkInvestigationEcsTypes(doc), []);
+    const alexDocs = docs.filter((d) => d.user.email === 'alex@contoso.com');
+    assert.deepEqual(
+      alexDocs.map((d) => [d.email.message_id, d.email.subject]),
+      [
+        [ID_A, 'Invoice overdue'],
+        [ID_B, 'Second wave'],
+      ],
+    );
+    // The same line gives the same id whether or not the result was split by message id first.
+    const legacy = investigationToEcs(sample([ID_A, ID_B]));
+    const adeleB = (list: InvestigationEcsDocument[]) =>
+      list.find((d) => d.user.email === 'Adele@contoso.com' && d.email.message_id === ID_B)?.event.id;
+    assert.equal(adeleB(docs), adeleB(legacy));
   });
 
   it('the checker rejects undeclared fields, nulls and wrong types', () => {

@@ -121,7 +121,16 @@ describe('readMessageIds', () => {
 
   it('reports line numbers of the raw text', () => {
     const seen: [string, number][] = [];
-    forEachIdLine('#c\n\n x@y \n', (line, n) => seen.push([line, n]));
+    forEachIdLine('# c\n\n x@y \n', (line, n) => seen.push([line, n]));
     assert.deepEqual(seen, [['x@y', 3]]);
+  });
+
+  it("reads a line starting with '#' as an id unless '#' is followed by a space or ends the line", async () => {
+    const seen: string[] = [];
+    forEachIdLine('#\n# comment\n\t#\tcomment too\n#a1@example.com\n<#b2@example.com>\n', (line) =>
+      seen.push(line),
+    );
+    assert.deepEqual(seen, ['#a1@example.com', '<#b2@example.com>']);
+    assert.deepEqual(await readMessageIds([], undefined, '# ids\n#a1@example.com\n'), ['<#a1@example.com>']);
   });
 });

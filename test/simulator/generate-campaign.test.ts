@@ -40,6 +40,9 @@ function campaignCases(tenant: Tenant) {
     quarantined: rows.filter(
       (r) => status(r.recipientAddress) === 'quarantined' && copiesOf(r.recipientAddress).length === 0,
     ).length,
+    recalled: rows.filter(
+      (r) => status(r.recipientAddress) === 'recalled' && copiesOf(r.recipientAddress).length === 0,
+    ).length,
     failed: rows.filter(
       (r) => status(r.recipientAddress) === 'failed' && copiesOf(r.recipientAddress).length === 0,
     ).length,
@@ -82,6 +85,7 @@ describe('generateTenant: the seeded campaign', () => {
       assert.ok(cases.custom >= 1, 'custom folder');
       assert.ok(cases.quarantined >= 2, 'quarantined, no copy');
       assert.ok(cases.failed >= 1, 'failed, no copy');
+      assert.equal(cases.recalled, 1, 'recalled, no copy');
       assert.ok(cases.twoCopies >= 1, 'a mailbox with two copies');
       assert.ok(cases.purged >= 1, 'delivered but purged');
       assert.ok(cases.shared >= 1, 'a shared mailbox');

@@ -262,6 +262,23 @@ describe('generateTenant: traffic', () => {
       assert.ok(count((r) => finalStatus(r) === status) > 0, status);
     }
     assert.ok(count((r) => finalStatus(r) === 'delivered') / medium.traces.length > 0.85);
+    // Background traffic: recalled only inside the organization (a recall cannot reach another organization's
+    // mailbox), never with a copy left. (The campaign seeds its own recalled recipient for coverage.)
+    const recalled = medium.traces.filter(
+      (r) => finalStatus(r) === 'recalled' && r.messageId !== medium.campaign?.internetMessageId,
+    );
+    assert.ok(recalled.length > 0, 'recalled');
+    for (const row of recalled) {
+      assert.equal(row.direction, 'internal');
+      assert.ok(
+        !medium.copies.some(
+          (c) =>
+            c.internetMessageId === row.messageId &&
+            users.get(c.mailboxUserId)?.mail === row.recipientAddress,
+        ),
+        `${row.recipientAddress} still holds a recalled message`,
+      );
+    }
     for (const row of medium.traces) {
       if (row.direction === 'outbound') {
         assert.notEqual(row.toIP, '');

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { SekoiaSink, type SekoiaSinkOptions } from '../../src/sinks/sekoia.ts';
 import type { SinkEvent } from '../../src/sinks/types.ts';
+import { parseTraceRow } from '../../src/trace/model.ts';
 import { event } from './helpers.ts';
 import { FAST_RETRY } from './servers/base.ts';
 import { captureLogger } from './servers/capture.ts';
@@ -66,6 +67,16 @@ describe('Sekoia.io intake sink', () => {
       retried: 0,
       dropped: {},
     });
+  });
+
+  it("forwards Graph's object as Graph sent it: a null subject or IP stays null", async () => {
+    const { intake, sink } = await setup();
+    const fromGraph = { ...event('nulls').row, subject: null, fromIP: null, toIP: null };
+    const working = parseTraceRow(fromGraph);
+    assert.equal(working.subject, '', 'the collector works on a normalized copy');
+    const ack = await sink.write([{ ...event('nulls'), row: working }]);
+    assert.equal(ack.acknowledged.length, 1);
+    assert.deepEqual(intake.events, [fromGraph]);
   });
 
   it('splits a batch into requests under the size limit and drops events over the event limit', async () => {

@@ -117,11 +117,11 @@ export async function startHarness(
   return harness;
 }
 
-/** The status Graph v1.0 shows for a row at `nowMs` (recalled needs an opt-in header the collector omits). */
+/** The status Graph v1.0 shows for a row at `nowMs` (the collector opts in to `recalled` with its Prefer header). */
 export function statusAt(row: SimTraceRow, nowMs: number): string {
   let status = row.statusTimeline[0]!.status as string;
   for (const step of row.statusTimeline) if (Date.parse(step.from) <= nowMs) status = step.status;
-  return status === 'recalled' ? 'unknownFutureValue' : status;
+  return status;
 }
 
 /** Rows received in [fromMs, untilMs] and visible at nowMs, keyed like the store: trace id + recipient. */

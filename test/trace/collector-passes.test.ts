@@ -6,10 +6,13 @@ import {
   type CollectorState,
   DEFAULT_PASS_SETTINGS,
   EMPTY_STATE,
+  fastPassGap,
+  MAX_RECORDED_GAPS,
   parseState,
   planBackfill,
   planFastPass,
   planReconcile,
+  withGap,
 } from '../../src/trace/passes.ts';
 import { RequestLog } from '../../src/trace/quota-usage.ts';
 
@@ -37,6 +40,27 @@ test('a fast pass never starts beyond the 90-day horizon, even after a long outa
   const state = { ...EMPTY_STATE, coveredFrom: NOW - 200 * DAY, fastUntil: NOW - 120 * DAY };
   const windows = planFastPass(state, NOW, S, 0);
   assert.ok(windows[0]!.start >= NOW - 90 * DAY + HOUR - 1000);
+});
+
+test('the time between fastUntil and the horizon after a long outage is a gap; none otherwise', () => {
+  const horizon = Math.ceil((NOW - S.horizonMs) / 1000) * 1000;
+  const state = { ...EMPTY_STATE, coveredFrom: NOW - 200 * DAY, fastUntil: NOW - 120 * DAY };
+  assert.deepEqual(fastPassGap(state, NOW, S), { start: NOW - 120 * DAY + 1000, end: horizon - 1000 });
+  assert.equal(planFastPass(state, NOW, S, 0)[0]!.start, horizon, 'the gap ends just before the first window');
+  assert.equal(fastPassGap({ ...state, fastUntil: horizon - 1000 }, NOW, S), null, 'contiguous: no gap');
+  assert.equal(fastPassGap({ ...state, fastUntil: NOW - 5 * MIN }, NOW, S), null);
+  assert.equal(fastPassGap(EMPTY_STATE, NOW, S), null, 'a first run has nothing to miss');
+});
+
+test('gaps are kept in the state, bounded, and read back defensively', () => {
+  let state: CollectorState = EMPTY_STATE;
+  for (let i = 0; i < MAX_RECORDED_GAPS + 3; i++) state = withGap(state, { start: i, end: i + 1 });
+  assert.equal(state.gaps!.length, MAX_RECORDED_GAPS);
+  assert.deepEqual(state.gaps![0], { start: 3, end: 4 }, 'the oldest are forgotten first');
+  assert.deepEqual(parseState(JSON.parse(JSON.stringify(state))), state);
+  assert.deepEqual(parseState({ ...EMPTY_STATE, gaps: [{ start: 1 }, null, { start: 1, end: 2 }] }).gaps, [
+    { start: 1, end: 2 },
+  ]);
 });
 
 test('backfill goes newest first from just before coveredFrom down to since', () => {

@@ -17,14 +17,16 @@ import {
   RUN_KIND,
 } from '../../investigate/run-record.ts';
 import type { ScopeChoice } from '../../investigate/scope.ts';
+import { splitByMessageId } from '../../investigate/split.ts';
 import { TraceUnavailableError } from '../../investigate/trace-scope.ts';
-import { openStore, type Store } from '../../store/index.ts';
-import { parseUtcMs } from '../../trace/model.ts';
+import type { Store } from '../../store/index.ts';
 import { WindowError } from '../../trace/windows.ts';
+import { parseInstant } from '../collect-config.ts';
+import { DEFAULT_STORE_PATH, openStoreOrExplain } from '../collect-session.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { OUTPUT_OPTION_HELP, OUTPUT_OPTIONS } from '../command.ts';
 import type { TenantConfig } from '../config.ts';
-import { CliError, EXIT, usageError } from '../errors.ts';
+import { CliError, EXIT, type ExitCode, usageError } from '../errors.ts';
 import {
   describeDelivery,
   type InvestigationSinks,
@@ -76,18 +78,19 @@ export const investigateCommand: Command = {
     'to-sinks': { type: 'boolean' },
   },
   optionHelp: [
-    '-f, --file FILE       read message ids from FILE (one per line, # comments); `-` reads them from stdin',
-    '    --since T         only mail received at or after T (RFC 3339, e.g. 2026-01-20T00:00:00Z)',
+    "-f, --file FILE       read message ids from FILE (one per line; '# ' starts a comment); `-` reads stdin",
+    '    --since T         only mail received at or after T (an age such as 30d, or RFC 3339 such as',
+    '                      2026-01-20T00:00:00Z)',
     '    --until T         only mail received at or before T',
     '-m, --mailbox ADDR    search only this mailbox (repeatable)',
     '    --scope S         auto (default: trace first, sweep when trace is unavailable or finds nothing), trace, sweep',
     '    --sweep           add a full sweep of every mailbox to the trace',
     '    --html-report F   also write a self-contained HTML report to F',
-    '    --store FILE      record the run in this SQLite store (default: the config file\'s "store")',
+    `    --store FILE      record the run in this SQLite store (default: config "store", else ${DEFAULT_STORE_PATH})`,
     '    --resume RUN      search again only the mailboxes run RUN did not finish',
     '    --progress        show sweep progress on stderr even when it is not a terminal',
     '    --concurrency N   $batch requests in flight (default 4, at most 32)',
-    '    --to-sinks        also send one ECS event per mailbox outcome and copy to the config\'s NDJSON and',
+    "    --to-sinks        also send one ECS event per mailbox outcome and copy to the config's NDJSON and",
     '                      Elasticsearch sinks (Sekoia and Splunk HEC take message traces only: skipped)',
     ...TENANT_OPTION_HELP,
     ...OUTPUT_OPTION_HELP,
@@ -103,32 +106,35 @@ export const investigateCommand: Command = {
     if (since !== undefined && until !== undefined && Date.parse(since) > Date.parse(until))
       throw usageError(`impossible time range: --since ${since} is after --until ${until}`, 'swap them');
     const concurrency = checkConcurrency(str('concurrency'));
+    const resumeId = str('resume');
+    // Bad ids are a usage error whatever the config says: read them before the config is looked for.
+    const wantsStdin = args.positionals.includes('-');
+    const givenIds =
+      resumeId === undefined
+        ? await readIdsOrFail(
+            args.positionals.filter((p) => p !== '-'),
+            str('file'),
+            wantsStdin ? process.stdin : undefined,
+          )
+        : undefined;
     const { config, tenants } = resolveTenants(v, context.env);
     // Built before any Graph request, so that a sink misconfiguration costs no quota.
     const toSinks = v['to-sinks'] === true ? sinksFor(config.sinks, context) : undefined;
-    const storePath = str('store') ?? config.store;
+    // The collector's store by default: the message-trace budget is shared with it and the run can be resumed.
+    const storePath = str('store') ?? config.store ?? DEFAULT_STORE_PATH;
     let store: Store | undefined;
     try {
-      store = storePath === undefined ? undefined : openStore(storePath);
+      store = openStoreOrExplain(storePath);
       let resume: ReturnType<typeof loadResumable> | undefined;
       let selected = tenants;
-      const resumeId = str('resume');
       if (resumeId !== undefined) {
-        if (!store) throw usageError('--resume needs the store the run was saved in', 'pass --store FILE');
         resume = loadResumableOrFail(store, resumeId);
         const name = resume.record.tenant;
         selected = config.tenants.filter((t) => t.name === name);
         if (selected.length === 0)
           throw usageError(`run ${resumeId} belongs to tenant '${name}', which the config does not have`);
       }
-      const wantsStdin = args.positionals.includes('-');
-      const ids = resume
-        ? resume.params.messageIds
-        : await readIdsOrFail(
-            args.positionals.filter((p) => p !== '-'),
-            str('file'),
-            wantsStdin ? process.stdin : undefined,
-          );
+      const ids = resume ? resume.params.messageIds : (givenIds ?? []);
       const params: InvestigationParams = resume
         ? { ...resume.params, resumedFrom: resume.record.id }
         : {
@@ -173,7 +179,11 @@ function sinksFor(
   entries: Parameters<typeof investigationSinks>[0],
   context: CommandContext,
 ): InvestigationSinks {
-  const logger = createLogger({ level: 'warn', env: context.env, write: (line) => context.stderr.write(line) });
+  const logger = createLogger({
+    level: 'warn',
+    env: context.env,
+    write: (line) => context.stderr.write(line),
+  });
   return investigationSinks(entries, { env: context.env, logger });
 }
 
@@ -190,14 +200,19 @@ async function sendToSinks(
   const events = results.flatMap((r) => {
     if (!r.report) return [];
     const tenantId = tenants.find((t) => t.name === r.tenant)?.tenantId;
-    return investigationToEcs(r.report, tenantId !== undefined ? { tenantId } : {}).map((doc) =>
-      investigationSinkEvent(doc, r.tenant),
+    // One document per (message id, mailbox): each id's lines are converted on their own.
+    return splitByMessageId(r.report).flatMap((part) =>
+      investigationToEcs(part, tenantId !== undefined ? { tenantId } : {}).map((doc) =>
+        investigationSinkEvent(doc, r.tenant),
+      ),
     );
   });
   const delivery = await sendInvestigationEvents(toSinks.sinks, events);
   for (const line of describeDelivery(delivery, toSinks.skipped)) context.stderr.write(`${line}\n`);
   if (!delivery.ok)
-    context.stderr.write('warning: some investigation events were not stored; the investigation report is unaffected\n');
+    context.stderr.write(
+      'warning: some investigation events were not stored; the investigation report is unaffected\n',
+    );
 }
 
 interface TenantRunOptions {
@@ -234,6 +249,7 @@ async function investigateTenant(
         scope: params.scope,
         addSweep: params.addSweep,
         ...(params.mailboxes ? { mailboxes: params.mailboxes } : {}),
+        ...(tenant.domains ? { acceptedDomains: tenant.domains } : {}),
         ...(params.since !== undefined ? { since: params.since } : {}),
         ...(params.until !== undefined ? { until: params.until } : {}),
         clockSkewMarginMs: CLOCK_SKEW_MARGIN_MS,
@@ -257,13 +273,34 @@ async function investigateTenant(
   }
 }
 
+/** Each kind of "trace unavailable" has its own exit code and fix: only a missing grant is a permission problem. */
+const TRACE_UNAVAILABLE: Record<TraceUnavailableError['kind'], { exit: ExitCode; fix: string }> = {
+  range: { exit: EXIT.usage, fix: 'narrow --since to the last 90 days, or use --scope auto|sweep' },
+  cloud: {
+    exit: EXIT.config,
+    fix: "the tenant's cloud has no message trace API: use --scope sweep (or auto) for this tenant",
+  },
+  permission: {
+    exit: EXIT.permission,
+    fix: 'grant ExchangeMessageTrace.Read.All with admin consent, or use --scope auto|sweep',
+  },
+  servicePrincipal: {
+    exit: EXIT.permission,
+    fix: 'create the message trace service principal (New-MgServicePrincipal -AppId 8bd644d1-64a1-4d4b-ae52-2e0cbf64e373) and allow hours to propagate, or use --scope auto|sweep',
+  },
+  throttled: {
+    exit: EXIT.partial,
+    fix: 'the tenant message trace budget refills within 5 minutes: try again then, or use --scope auto|sweep',
+  },
+  failed: { exit: EXIT.partial, fix: 'try again later, or use --scope auto|sweep' },
+};
+
 function asCliError(error: unknown): unknown {
-  if (error instanceof TraceUnavailableError)
-    return new CliError(
-      `message trace is unavailable: ${error.message}`,
-      EXIT.permission,
-      'grant ExchangeMessageTrace.Read.All (and create the message trace service principal), or use --scope auto|sweep',
-    );
+  if (error instanceof TraceUnavailableError) {
+    const { exit, fix } = TRACE_UNAVAILABLE[error.kind];
+    const id = error.requestId === undefined ? '' : ` (request-id ${error.requestId})`;
+    return new CliError(`message trace is unavailable: ${error.message}${id}`, exit, fix);
+  }
   if (error instanceof WindowError) return usageError(error.message, 'fix --since/--until');
   return error;
 }
@@ -300,14 +337,10 @@ function loadResumableOrFail(store: Store, runId: string): ReturnType<typeof loa
   }
 }
 
+/** An age (30d, 48h) or an RFC 3339 instant, as trace and collect take them; returned as RFC 3339 UTC. */
 function checkInstant(value: string | undefined, option: string): string | undefined {
   if (value === undefined) return undefined;
-  const ms = parseUtcMs(value);
-  if (ms === undefined)
-    throw usageError(
-      `${option} is not an RFC 3339 instant: ${JSON.stringify(value)}`,
-      'e.g. 2026-01-20T00:00:00Z',
-    );
+  const ms = parseInstant(value, Date.now(), option);
   if (option === '--since' && ms > Date.now()) throw usageError(`--since ${value} is in the future`);
   return new Date(ms).toISOString();
 }

@@ -28,6 +28,8 @@ export interface TenantStatus {
   quotaLimit: number;
   lastRun: { status: string; startedAt: string; endedAt: string | null } | null;
   lastErrors: unknown[];
+  /** Time never collected because the collector was stopped past the 90-day horizon (oldest first). */
+  gaps: { start: string; end: string }[];
 }
 
 export const statusCommand: Command = {
@@ -94,6 +96,10 @@ export function tenantStatus(store: Store, tenant: string, name: string | null, 
     quotaLimit: MESSAGE_TRACE_QUOTA.limit,
     lastRun: last ? { status: last.status, startedAt: last.startedAt, endedAt: last.endedAt } : null,
     lastErrors: lastFailed ? errorsOf(lastFailed) : [],
+    gaps: (state.gaps ?? []).map((g) => ({
+      start: new Date(g.start).toISOString(),
+      end: new Date(g.end).toISOString(),
+    })),
   };
 }
 
@@ -116,6 +122,7 @@ function statusOutput(path: string, tenants: TenantStatus[]): CommandOutput {
           { key: 'lag', header: 'Lag' },
           { key: 'quota', header: 'Quota (5 min)' },
           { key: 'lastRun', header: 'Last run' },
+          { key: 'gaps', header: 'Never collected' },
           { key: 'errors', header: 'Last error' },
         ],
         rows: tenants.map((t) => ({
@@ -128,6 +135,7 @@ function statusOutput(path: string, tenants: TenantStatus[]): CommandOutput {
           lag: formatLag(t.lagMs),
           quota: `${t.quotaUsedLast5Min}/${t.quotaLimit}`,
           lastRun: t.lastRun ? `${t.lastRun.status} ${t.lastRun.endedAt ?? t.lastRun.startedAt}` : 'never',
+          gaps: formatGaps(t.gaps),
           errors: t.lastErrors.length > 0 ? String(t.lastErrors[0]) : '',
         })),
       },
@@ -135,6 +143,22 @@ function statusOutput(path: string, tenants: TenantStatus[]): CommandOutput {
     notes:
       tenants.length === 0
         ? ['no collection recorded in this store yet: run `mailtrace collect`']
-        : ['lag = now − the end of the newest window delivered to every sink'],
+        : ['lag = now − the end of the newest window delivered to every sink', ...gapNotes(tenants)],
   };
+}
+
+function formatGaps(gaps: TenantStatus['gaps']): string {
+  const last = gaps.at(-1);
+  if (!last) return '';
+  return `${last.start} → ${last.end}` + (gaps.length > 1 ? ` (+${gaps.length - 1} earlier)` : '');
+}
+
+function gapNotes(tenants: readonly TenantStatus[]): string[] {
+  return tenants.flatMap((t) =>
+    t.gaps.map(
+      (g) =>
+        `${t.name ?? t.tenant}: no message trace collected from ${g.start} to ${g.end} ` +
+        '(the collector was stopped longer than the 90-day horizon; Graph no longer serves that time)',
+    ),
+  );
 }

@@ -1,6 +1,7 @@
 // Investigation results as the CLI's output layer wants them: data for JSON, and tables for the terminal, CSV,
 // Markdown and HTML. The summary counts every mailbox in scope (found, not found, not searched by reason), so a
-// reader sees at once what was not checked. Pure: no I/O.
+// reader sees at once what was not checked; with several message ids it does so for each id, and every line says
+// which id it answers for. Pure: no I/O.
 
 import { type MailboxOutcome, NOT_SEARCHED_REASONS } from '../../investigate/model.ts';
 import { type Observable, observablesOf } from '../../investigate/observables.ts';
@@ -39,13 +40,21 @@ export function investigationOutput(
 ): CommandOutput {
   const reports = tenants.flatMap((t) => (t.report ? [t.report] : []));
   const multi = tenants.length > 1;
+  const severalIds = reports.some((r) => r.messageIds.length > 1);
   const total = reports.reduce((n, r) => n + r.mailboxes.length, 0);
   const listAll = options.format === 'csv' || options.format === 'json' || total <= LIST_ALL_LIMIT;
-  const mailboxTable = mailboxesTable(reports, multi, listAll);
+  const mailboxTable = mailboxesTable(reports, multi, listAll, severalIds);
   const tables: Table[] =
     options.format === 'csv'
       ? [mailboxTable]
-      : [summaryTable(tenants), mailboxTable, traceOnlyTable(reports, multi), observablesTable(reports)];
+      : [
+          summaryTable(tenants),
+          ...(severalIds ? [perMessageIdTable(reports, multi)] : []),
+          mailboxTable,
+          traceOnlyTable(reports, multi, severalIds),
+          traceFailuresTable(reports, multi),
+          observablesTable(reports, severalIds),
+        ];
   const notes: string[] = [];
   for (const t of tenants)
     if (t.notSearched) notes.push(`Tenant ${t.tenant} was not searched: ${t.notSearched}.`);
@@ -76,7 +85,12 @@ function summaryTable(tenants: readonly TenantInvestigation[]): Table {
   const rows = [
     metric('scope', (r) => r.scope),
     metric('complete', (r) => (r.complete ? 'yes' : 'NO (partial)')),
-    metric('mailboxes in scope', (r) => r.counts.inScope),
+    metric('message ids', (r) => r.messageIds.length),
+    // With several ids a line is a (mailbox, id) pair; the per-id table below splits these counts by id.
+    metric(
+      searched.some((t) => t.report!.messageIds.length > 1) ? 'mailbox × id lines in scope' : 'mailboxes in scope',
+      (r) => r.counts.inScope,
+    ),
     metric('searched', (r) => r.counts.searched),
     metric('found', (r) => r.counts.found),
     metric('copies', (r) => r.counts.copies),
@@ -100,12 +114,47 @@ function summaryTable(tenants: readonly TenantInvestigation[]): Table {
   };
 }
 
-function mailboxesTable(reports: readonly InvestigationReport[], multi: boolean, listAll: boolean): Table {
+/** Per message id: how many mailboxes hold it, did not, and could not be searched (by reason). */
+function perMessageIdTable(reports: readonly InvestigationReport[], multi: boolean): Table {
+  return {
+    title: 'Per message id',
+    columns: [
+      ...(multi ? [{ key: 'tenant', header: 'Tenant' }] : []),
+      { key: 'messageId', header: 'Message id' },
+      { key: 'found', header: 'Found', align: 'right' as const },
+      { key: 'copies', header: 'Copies', align: 'right' as const },
+      { key: 'notFound', header: 'Not found', align: 'right' as const },
+      { key: 'notSearched', header: 'Not searched', align: 'right' as const },
+      { key: 'reasons', header: 'Not searched by reason' },
+    ],
+    rows: reports.flatMap((r) =>
+      (r.countsByMessageId ?? []).map(({ messageId, counts }) => ({
+        ...(multi ? { tenant: r.tenant } : {}),
+        messageId,
+        found: counts.found,
+        copies: counts.copies,
+        notFound: counts.notFound,
+        notSearched: counts.notSearched,
+        reasons: NOT_SEARCHED_REASONS.filter((reason) => counts.notSearchedByReason[reason] > 0)
+          .map((reason) => `${reason} ${counts.notSearchedByReason[reason]}`)
+          .join(', '),
+      })),
+    ),
+  };
+}
+
+function mailboxesTable(
+  reports: readonly InvestigationReport[],
+  multi: boolean,
+  listAll: boolean,
+  severalIds: boolean,
+): Table {
   const rows = reports.flatMap((r) =>
     r.mailboxes
       .filter((m) => listAll || m.outcome !== 'notFound')
       .map((m) => ({
         ...(multi ? { tenant: r.tenant } : {}),
+        ...(severalIds ? { messageId: m.messageId ?? '' } : {}),
         mailbox: m.mailbox.address,
         trace: m.traceStatus ?? '',
         outcome: m.outcome === 'notSearched' ? `notSearched (${m.reason ?? 'error'})` : m.outcome,
@@ -118,6 +167,7 @@ function mailboxesTable(reports: readonly InvestigationReport[], multi: boolean,
     title: 'Mailboxes',
     columns: [
       ...(multi ? [{ key: 'tenant', header: 'Tenant' }] : []),
+      ...(severalIds ? [{ key: 'messageId', header: 'Message id' }] : []),
       { key: 'mailbox', header: 'Mailbox' },
       { key: 'trace', header: 'Trace status' },
       { key: 'outcome', header: 'Outcome' },
@@ -133,11 +183,12 @@ function copiesText(m: MailboxOutcome): string {
   return m.copies.map((c) => `${c.folderName ?? c.folderId} (${c.isRead ? 'read' : 'unread'})`).join('; ');
 }
 
-function traceOnlyTable(reports: readonly InvestigationReport[], multi: boolean): Table {
+function traceOnlyTable(reports: readonly InvestigationReport[], multi: boolean, severalIds: boolean): Table {
   return {
     title: 'Trace recipients that are not mailboxes of the tenant',
     columns: [
       ...(multi ? [{ key: 'tenant', header: 'Tenant' }] : []),
+      ...(severalIds ? [{ key: 'messageId', header: 'Message id' }] : []),
       { key: 'address', header: 'Recipient' },
       { key: 'status', header: 'Trace status' },
       { key: 'reconciliation', header: 'Reconciliation' },
@@ -145,6 +196,7 @@ function traceOnlyTable(reports: readonly InvestigationReport[], multi: boolean)
     rows: reports.flatMap((r) =>
       r.traceOnly.map((l) => ({
         ...(multi ? { tenant: r.tenant } : {}),
+        ...(severalIds ? { messageId: l.recipient.messageId ?? '' } : {}),
         address: l.recipient.address,
         status: l.recipient.status,
         reconciliation: l.reconciliation,
@@ -153,11 +205,37 @@ function traceOnlyTable(reports: readonly InvestigationReport[], multi: boolean)
   };
 }
 
-function observablesTable(reports: readonly InvestigationReport[]): Table {
+/** Trace windows that failed while others answered: the recipients they hold may be missing from the scope. */
+function traceFailuresTable(reports: readonly InvestigationReport[], multi: boolean): Table {
+  return {
+    title: 'Message trace windows that failed (their recipients may be missing)',
+    columns: [
+      ...(multi ? [{ key: 'tenant', header: 'Tenant' }] : []),
+      { key: 'messageId', header: 'Message id' },
+      { key: 'start', header: 'From' },
+      { key: 'end', header: 'To' },
+      { key: 'detail', header: 'Failure' },
+      { key: 'requestId', header: 'Request id' },
+    ],
+    rows: reports.flatMap((r) =>
+      (r.traceFailures ?? []).map((f) => ({
+        ...(multi ? { tenant: r.tenant } : {}),
+        messageId: f.messageId,
+        start: f.start,
+        end: f.end,
+        detail: f.detail,
+        requestId: f.requestId ?? '',
+      })),
+    ),
+  };
+}
+
+function observablesTable(reports: readonly InvestigationReport[], severalIds: boolean): Table {
   const observables: Observable[] = reports.flatMap((r) => observablesOf(r));
   return {
     title: 'Observables',
     columns: [
+      ...(severalIds ? [{ key: 'value', header: 'Message id' }] : []),
       { key: 'recipient', header: 'Recipient' },
       { key: 'subject', header: 'Subject' },
       { key: 'sender', header: 'Sender' },
