@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { systemClock } from '../graph/clock.ts';
 import { registerSecret } from '../graph/redact.ts';
 import type { Clock, Logger } from '../graph/types.ts';
-import { parseUtcMs } from '../trace/model.ts';
+import { graphObject, parseUtcMs } from '../trace/model.ts';
 import { describeOutcome, joinUrl, SinkHttp, type SinkHttpOptions, type SinkHttpOutcome } from './http.ts';
 import { answerOf, FATAL_CODES } from './splunk-hec-protocol.ts';
 import { type Sink, type SinkAck, type SinkEvent, type SinkHealth, SinkMetrics } from './types.ts';
@@ -115,7 +115,8 @@ export class SplunkHecSink implements Sink {
       source: o.source ?? SPLUNK_DEFAULT_SOURCE,
       sourcetype: o.sourcetype ?? SPLUNK_DEFAULT_SOURCETYPE,
       ...(o.index !== undefined ? { index: o.index } : {}),
-      event: o.eventFormat === 'ecs' ? event.ecs : event.row,
+      // The raw format carries Graph's object as received (nulls stay null), like the Sekoia sink.
+      event: o.eventFormat === 'ecs' ? event.ecs : graphObject(event.row),
     });
   }
 
