@@ -121,6 +121,7 @@ export async function investigate(options: InvestigateOptions): Promise<Investig
         const read = await traceRecipients(client.send, messageIds, {
           now: now(),
           clockSkewMarginMs: options.clockSkewMarginMs ?? DEFAULT_CLOCK_SKEW_MARGIN_MS,
+          ...(client.clock ? { clock: client.clock } : {}),
           ...(options.since !== undefined ? { since: options.since } : {}),
           ...(options.until !== undefined ? { until: options.until } : {}),
           ...(signal ? { signal } : {}),

@@ -7,10 +7,11 @@
 // latency, not the window count, sets the time. Each window settles on its own: a failed one is read again split
 // in two (as the collector does), and only trace as a whole being unavailable (permission, service principal,
 // budget, every query failing) makes `auto` fall back to a sweep; a window that still fails is reported.
+import { systemClock } from '../graph/clock.ts';
 import { GraphError } from '../graph/errors.ts';
 import { buildQuery } from '../graph/odata.ts';
 import { pages } from '../graph/paging.ts';
-import type { GraphRequest, Send } from '../graph/types.ts';
+import type { Clock, GraphRequest, Send } from '../graph/types.ts';
 import { normalizeStatus, parseUtcMs } from '../trace/model.ts';
 import {
   HORIZON_MS,
@@ -38,6 +39,8 @@ export interface TraceScopeOptions {
    */
   clockSkewMarginMs?: number;
   signal?: AbortSignal;
+  /** Waits out a failed query's Retry-After before its halves are read (default: real time). */
+  clock?: Clock;
 }
 
 /** One (message id, window) query trace could not answer, even split in two: its rows may be missing. */
@@ -132,7 +135,9 @@ export async function traceRecipients(
   };
   const queries = messageIds.flatMap((messageId) => windows.map((window) => ({ messageId, window })));
   const settled = await Promise.allSettled(
-    queries.map(({ messageId, window }) => readWindowOrHalves(counted, messageId, window, options.signal)),
+    queries.map(({ messageId, window }) =>
+      readWindowOrHalves(counted, messageId, window, options.clock ?? systemClock, options.signal),
+    ),
   );
   if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
   const recipients: TraceRecipient[] = [];
@@ -168,6 +173,7 @@ async function readWindowOrHalves(
   send: Send,
   messageId: string,
   window: TimeWindow,
+  clock: Clock,
   signal: AbortSignal | undefined,
 ): Promise<TraceRecipient[]> {
   try {
@@ -175,6 +181,8 @@ async function readWindowOrHalves(
   } catch (error) {
     const halves = splitWindow(window);
     if (signal?.aborted || halves === null || asUnavailable(error).kind !== 'failed') throw error;
+    // The service asked for a pause (a 503 with Retry-After outlasting the client's retries): honour it first.
+    if (error instanceof GraphError && error.retryAfterMs !== undefined) await clock.sleep(error.retryAfterMs, signal);
     // Newest half first, as Graph orders rows; each half gets one try: a query failing twice is reported.
     const newer = await readQuery(send, messageId, halves[1], signal);
     const older = await readQuery(send, messageId, halves[0], signal);

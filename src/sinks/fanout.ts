@@ -31,9 +31,19 @@ export interface FanoutOutcome {
  * Sends each event to the sinks that owe it (all sinks in parallel, one batch per sink). A sink named in a
  * delivery but not configured any more is treated as settled: nobody is left to deliver to.
  */
+export interface DeliverOptions {
+  /**
+   * Called as soon as one sink has settled keys (acknowledged or dropped), before the slower sinks answer, so
+   * the caller can record it at once: a crash while another sink is still retrying then does not resend these
+   * events to a sink that already holds them.
+   */
+  onSettled?: (sink: Sink, keys: readonly string[]) => void | Promise<void>;
+}
+
 export async function deliver(
   sinks: readonly Sink[],
   deliveries: readonly PendingDelivery[],
+  options: DeliverOptions = {},
 ): Promise<FanoutOutcome> {
   const owed = new Map<string, Set<string>>();
   for (const d of deliveries)
@@ -71,6 +81,8 @@ export async function deliver(
           failed.push({ sink: sink.name, key: event.key, reason: 'the sink did not answer for this event' });
         }
       }
+      const settledHere = [...ack.acknowledged, ...ack.dropped.map((d) => d.key)];
+      if (settledHere.length > 0) await options.onSettled?.(sink, settledHere);
     }),
   );
   const settled: string[] = [];

@@ -300,11 +300,30 @@ export class TenantCollector {
   async #deliverOutbox(): Promise<void> {
     const entries = this.#pendingOutbox();
     if (entries.length === 0) return;
+    // Which sinks still owe each event, updated as each sink answers and written to the outbox at once, so that
+    // a crash while one sink is still retrying does not resend a page to the sinks that already hold it.
+    const owed = new Map(entries.map((entry) => [entry.key, new Set(entry.sinks)]));
+    const persistOwed = () =>
+      writeOutbox(
+        this.#o.store,
+        this.tenantId,
+        entries.flatMap((entry) => {
+          const sinks = owed.get(entry.key);
+          return sinks && sinks.size > 0 ? [{ ...entry, sinks: [...sinks] }] : [];
+        }),
+      );
     const outcome = await deliver(
       this.#o.sinks,
       entries.map((entry) => ({ event: this.#toEvent(entry), sinks: entry.sinks })),
+      {
+        onSettled: async (sink, keys) => {
+          // Durable in the sink before the outbox forgets that the sink owes it.
+          await sink.flush();
+          for (const key of keys) owed.get(key)?.delete(sink.name);
+          persistOwed();
+        },
+      },
     );
-    if (outcome.settled.length > 0) await Promise.all(this.#o.sinks.map((s) => s.flush()));
     const settled = new Set(outcome.settled);
     const left: OutboxEntry[] = [];
     for (const entry of entries) {

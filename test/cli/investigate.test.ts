@@ -304,3 +304,62 @@ describe('mailtrace investigate, interrupted', () => {
     assert.equal(done.counts.inScope, data.counts.inScope);
   });
 });
+
+describe('mailtrace investigate: input, store and trace errors', () => {
+  let dir: string;
+  let rig: Rig;
+  let id: string;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'mailtrace-investigate-input-'));
+    rig = await startRig(dir, 'fabrikam', 'zero', 13);
+    id = rig.tenant.campaign!.internetMessageId;
+  });
+  after(async () => {
+    await rig.sim.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a bad id is a usage error even when no config can be found', async () => {
+    const { code, stderr } = await run(['investigate', 'foo bar', '-c', join(dir, 'missing.json')]);
+    assert.equal(code, EXIT.usage, stderr);
+    assert.match(stderr, /internet message id/);
+  });
+
+  it('--since takes an age such as 30d, like trace and collect', async () => {
+    const file = join(dir, 'age.json');
+    const { code, stderr } = await run(['investigate', id, '--since', '30d', '-c', rig.config, '-o', 'json', '--out', file]);
+    assert.equal(code, EXIT.ok, stderr);
+    const data = JSON.parse(readFileSync(file, 'utf8'));
+    assert.ok(data.counts.found > 0);
+  });
+
+  it('trace refused for a range older than 90 days is a usage error (exit 2), not a permission one', async () => {
+    const since = new Date(rig.sim.clock.nowMs() - 100 * 86_400_000).toISOString();
+    const { code, stderr } = await run(['investigate', id, '--scope', 'trace', '--since', since, '-c', rig.config]);
+    assert.equal(code, EXIT.usage, stderr);
+    assert.match(stderr, /90 days/);
+    assert.doesNotMatch(stderr, /grant ExchangeMessageTrace/);
+  });
+
+  it('without --store or a config "store", the run goes to ./mailtrace.sqlite like the collector', async () => {
+    const config = JSON.parse(readFileSync(rig.config, 'utf8'));
+    delete config.store;
+    const bare = join(dir, 'no-store.json');
+    writeFileSync(bare, JSON.stringify(config));
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      const { code, stderr } = await run(['investigate', id, '-c', bare, '-o', 'json', '--out', join(dir, 'x.json')]);
+      assert.equal(code, EXIT.ok, stderr);
+    } finally {
+      process.chdir(cwd);
+    }
+    const store = openStore(join(dir, 'mailtrace.sqlite'));
+    try {
+      assert.equal(store.listRuns({ kind: 'investigate', limit: 5 }).length, 1);
+    } finally {
+      store.close();
+    }
+  });
+});

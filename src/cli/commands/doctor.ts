@@ -25,7 +25,7 @@ export const doctorCommand: Command = {
   name: 'doctor',
   summary:
     'Check a tenant setup (token, permissions, message trace, mailbox access, clock, sinks) and say how to fix it',
-  usage: 'mailtrace doctor [--config FILE] [--tenant NAME|all] [--output table|json|md]',
+  usage: 'mailtrace doctor [--config FILE] [--tenant NAME|all] [--output table|json|csv|md|html]',
   examples: [
     'mailtrace doctor --config mailtrace.json',
     'mailtrace doctor --config mailtrace.json --tenant contoso --output json',
