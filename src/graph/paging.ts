@@ -20,8 +20,8 @@ interface CollectionBody<T> {
 }
 
 /**
- * A 200 whose body is not an object (a proxy's empty answer, a truncated body) or whose `value` is not an array must not
- * read as an empty page: a collector would checkpoint the window as holding no rows.
+ * A 200 whose body is not an object (a proxy's empty answer, a truncated body) or whose `value` is not an
+ * array must not read as an empty page: a collector would checkpoint the window as holding no rows.
  */
 function readCollection<T>(body: unknown, request: GraphRequest, response: GraphResponse): CollectionBody<T> {
   const collection = body !== null && typeof body === 'object' ? (body as CollectionBody<T>) : undefined;
