@@ -15,7 +15,8 @@ import {
   type Line,
   registerAuthSecrets,
 } from './elasticsearch-bulk.ts';
-import { describeOutcome, joinUrl, SinkHttp, type SinkHttpOptions } from './http.ts';
+import { countResent, createSinkHttp, failEach, writeBatch } from './common.ts';
+import { describeOutcome, joinUrl, type SinkHttp, type SinkHttpOptions } from './http.ts';
 import { buildIndexTemplate, DEFAULT_INDEX, type IndexTemplateOptions } from './index-template.ts';
 import { type Sink, type SinkAck, type SinkEvent, type SinkHealth, SinkMetrics } from './types.ts';
 
@@ -75,29 +76,16 @@ export class ElasticsearchSink implements Sink {
     this.#index = options.index ?? DEFAULT_INDEX;
     this.#logger = options.logger;
     this.#maxRequestBytes = options.maxRequestBytes ?? ELASTICSEARCH_MAX_REQUEST_BYTES;
-    this.#http = new SinkHttp({
-      sinkName: this.name,
-      caFile: options.caFile,
-      insecure: options.insecure,
-      timeoutMs: options.timeoutMs,
-      retry: options.retry,
-      logger: options.logger,
-      clock: options.clock,
-    });
+    this.#http = createSinkHttp(this.name, options);
   }
 
   async write(batch: readonly SinkEvent[]): Promise<SinkAck> {
-    const ack: SinkAck = { acknowledged: [], failed: [], dropped: [] };
-    if (this.#closed) {
-      for (const e of batch)
-        ack.failed.push({ key: e.key, reason: 'the Elasticsearch sink is closed', retryable: false });
-    } else {
+    const sink = { closed: this.#closed, closedReason: 'the Elasticsearch sink is closed', metrics: this.metrics };
+    return writeBatch(batch, sink, async (ack) => {
       const lines = batch.map((event) => ({ event, text: this.#bulkLines(event) }));
       for (const chunk of chunkBySize(lines, this.#maxRequestBytes))
         await this.#sendWithItemRetries(chunk, ack);
-    }
-    this.metrics.record(batch, ack);
-    return ack;
+    });
   }
 
   /** The two NDJSON lines of one event (action and document), each ending with a newline. */
@@ -129,11 +117,14 @@ export class ElasticsearchSink implements Sink {
       headers: { ...authorizationHeaders(this.#options.auth), 'content-type': 'application/x-ndjson' },
       body: lines.map((l) => l.text).join(''),
     });
-    // Each attempt after the first sent every event of the request again.
-    this.metrics.retried += (outcome.attempts - 1) * lines.length;
-    const fail = (subset: Line[], reason: string, retryable: boolean) => {
-      for (const l of subset) ack.failed.push({ key: l.event.key, reason, retryable });
-    };
+    countResent(this.metrics, outcome, lines.length);
+    const fail = (subset: Line[], reason: string, retryable: boolean) =>
+      failEach(
+        ack,
+        subset.map((l) => l.event),
+        reason,
+        retryable,
+      );
     if (outcome.kind === 'network') {
       fail(lines, `Elasticsearch unreachable: ${outcome.reason}`, true);
       return [];

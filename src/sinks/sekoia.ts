@@ -9,7 +9,8 @@
 import { registerSecret } from '../graph/redact.ts';
 import type { Logger } from '../graph/types.ts';
 import { graphObject } from '../trace/model.ts';
-import { describeOutcome, joinUrl, SinkHttp, type SinkHttpOptions } from './http.ts';
+import { countResent, createSinkHttp, failEach, writeBatch } from './common.ts';
+import { describeOutcome, joinUrl, type SinkHttp, type SinkHttpOptions } from './http.ts';
 import type { Sink, SinkAck, SinkEvent, SinkHealth } from './types.ts';
 import { SinkMetrics } from './types.ts';
 
@@ -56,27 +57,14 @@ export class SekoiaSink implements Sink {
     this.#url = joinUrl(options.intakeServer ?? SEKOIA_DEFAULT_INTAKE_SERVER, '/batch');
     this.#maxRequestBytes = options.maxRequestBytes ?? SEKOIA_MAX_REQUEST_BYTES;
     this.#maxEventBytes = options.maxEventBytes ?? SEKOIA_MAX_EVENT_BYTES;
-    this.#http = new SinkHttp({
-      sinkName: this.name,
-      caFile: options.caFile,
-      insecure: options.insecure,
-      timeoutMs: options.timeoutMs,
-      retry: options.retry,
-      logger: options.logger,
-      clock: options.clock,
-    });
+    this.#http = createSinkHttp(this.name, options);
   }
 
   async write(batch: readonly SinkEvent[]): Promise<SinkAck> {
-    const ack: SinkAck = { acknowledged: [], failed: [], dropped: [] };
-    if (this.#closed) {
-      for (const e of batch)
-        ack.failed.push({ key: e.key, reason: 'the Sekoia sink is closed', retryable: false });
-    } else {
+    const sink = { closed: this.#closed, closedReason: 'the Sekoia sink is closed', metrics: this.metrics };
+    return writeBatch(batch, sink, async (ack) => {
       for (const chunk of this.#chunks(batch, ack)) await this.#send(chunk, ack);
-    }
-    this.metrics.record(batch, ack);
-    return ack;
+    });
   }
 
   /** Splits the batch into requests under maxRequestBytes; events too large for the intake go to ack.dropped. */
@@ -116,11 +104,8 @@ export class SekoiaSink implements Sink {
       headers: { 'content-type': 'application/json' },
       body: this.#body(chunk.jsons),
     });
-    // Each attempt after the first sent every event of the request again.
-    this.metrics.retried += (outcome.attempts - 1) * chunk.events.length;
-    const fail = (reason: string, retryable: boolean) => {
-      for (const e of chunk.events) ack.failed.push({ key: e.key, reason, retryable });
-    };
+    countResent(this.metrics, outcome, chunk.events.length);
+    const fail = (reason: string, retryable: boolean) => failEach(ack, chunk.events, reason, retryable);
     if (outcome.kind === 'network') return fail(`Sekoia intake unreachable: ${outcome.reason}`, true);
     const { status, body } = outcome.response;
     if (status >= 200 && status < 300) {

@@ -11,7 +11,8 @@ import { systemClock } from '../graph/clock.ts';
 import { registerSecret } from '../graph/redact.ts';
 import type { Clock, Logger } from '../graph/types.ts';
 import { graphObject, parseUtcMs } from '../trace/model.ts';
-import { describeOutcome, joinUrl, SinkHttp, type SinkHttpOptions, type SinkHttpOutcome } from './http.ts';
+import { countResent, createSinkHttp, failEach, writeBatch } from './common.ts';
+import { describeOutcome, joinUrl, type SinkHttp, type SinkHttpOptions, type SinkHttpOutcome } from './http.ts';
 import { answerOf, FATAL_CODES } from './splunk-hec-protocol.ts';
 import { type Sink, type SinkAck, type SinkEvent, type SinkHealth, SinkMetrics } from './types.ts';
 
@@ -75,15 +76,7 @@ export class SplunkHecSink implements Sink {
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger;
     this.#maxRequestBytes = options.maxRequestBytes ?? SPLUNK_MAX_REQUEST_BYTES;
-    this.#http = new SinkHttp({
-      sinkName: this.name,
-      caFile: options.caFile,
-      insecure: options.insecure,
-      timeoutMs: options.timeoutMs,
-      retry: options.retry,
-      logger: options.logger,
-      clock: this.#clock,
-    });
+    this.#http = createSinkHttp(this.name, { ...options, clock: this.#clock });
   }
 
   /** The channel sent in X-Splunk-Request-Channel (one per sink instance). */
@@ -92,17 +85,12 @@ export class SplunkHecSink implements Sink {
   }
 
   async write(batch: readonly SinkEvent[]): Promise<SinkAck> {
-    const ack: SinkAck = { acknowledged: [], failed: [], dropped: [] };
-    if (this.#closed) {
-      for (const e of batch)
-        ack.failed.push({ key: e.key, reason: 'the Splunk sink is closed', retryable: false });
-    } else {
+    const sink = { closed: this.#closed, closedReason: 'the Splunk sink is closed', metrics: this.metrics };
+    return writeBatch(batch, sink, async (ack) => {
       const pending: PendingAck[] = [];
       for (const chunk of this.#chunks(batch)) await this.#send(chunk, ack, pending);
       if (pending.length > 0) await this.#awaitAcks(pending, ack);
-    }
-    this.metrics.record(batch, ack);
-    return ack;
+    });
   }
 
   /** The HEC envelope of one event (one line of the request body). */
@@ -156,11 +144,9 @@ export class SplunkHecSink implements Sink {
       },
       (r) => r.status === 429 || r.status >= 500 || answerOf(r.body).code === 9,
     );
-    // Each attempt after the first sent every event of the request again.
-    this.metrics.retried += (outcome.attempts - 1) * chunk.events.length;
-    const fail = (events: SinkEvent[], reason: string, retryable: boolean) => {
-      for (const e of events) ack.failed.push({ key: e.key, reason, retryable });
-    };
+    countResent(this.metrics, outcome, chunk.events.length);
+    const fail = (events: SinkEvent[], reason: string, retryable: boolean) =>
+      failEach(ack, events, reason, retryable);
     if (outcome.kind === 'network')
       return fail(chunk.events, `Splunk HEC unreachable: ${outcome.reason}`, true);
     const answer = answerOf(outcome.response.body);
@@ -227,9 +213,7 @@ export class SplunkHecSink implements Sink {
       });
       const confirmed = this.#confirmed(outcome);
       if (confirmed.fatal) {
-        for (const p of waiting)
-          for (const e of p.events)
-            ack.failed.push({ key: e.key, reason: confirmed.fatal, retryable: false });
+        for (const p of waiting) failEach(ack, p.events, confirmed.fatal, false);
         return;
       }
       lastProblem = confirmed.problem ?? lastProblem;
@@ -245,8 +229,7 @@ export class SplunkHecSink implements Sink {
     }
     const seconds = (this.#options.ackTimeoutMs ?? 120_000) / 1000;
     const reason = `Splunk indexers did not acknowledge within ${seconds} s${lastProblem ? ` (${lastProblem})` : ''}`;
-    for (const p of waiting)
-      for (const e of p.events) ack.failed.push({ key: e.key, reason, retryable: true });
+    for (const p of waiting) failEach(ack, p.events, reason, true);
   }
 
   #confirmed(outcome: SinkHttpOutcome): { ids: Set<number>; fatal?: string; problem?: string } {

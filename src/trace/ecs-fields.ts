@@ -2,7 +2,7 @@
 // The checker is what keeps the mapping honest: tests run every emitted document through it, and a field that
 // is emitted but not declared here is an error.
 
-import { isIP } from 'node:net';
+import { checkFieldTypes } from './ecs-check.ts';
 
 export type EcsFieldType = 'keyword' | 'constant_keyword' | 'date' | 'ip' | 'long' | 'match_only_text';
 
@@ -57,64 +57,7 @@ export const ECS_FIELDS: Readonly<Record<string, EcsFieldSpec>> = {
   'microsoft.message_trace.status': { type: 'keyword', custom: true },
 };
 
-const RFC3339_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/;
-const LONG_MAX = 2 ** 63;
-
 /** Every problem found in `doc` (empty when it conforms): undeclared fields, wrong types, bad dates or ips. */
 export function checkEcsTypes(doc: unknown): string[] {
-  const problems: string[] = [];
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return ['document is not an object'];
-  for (const [path, value] of flatten(doc as Record<string, unknown>, '')) {
-    const spec = ECS_FIELDS[path];
-    if (!spec) {
-      problems.push(`${path}: field is not declared in ECS_FIELDS`);
-      continue;
-    }
-    if (Array.isArray(value)) {
-      if (!spec.array) problems.push(`${path}: expected a single value, got an array`);
-      if (value.length === 0) problems.push(`${path}: empty array (omit the field instead)`);
-      value.forEach((v, i) => {
-        const p = checkValue(spec.type, v);
-        if (p) problems.push(`${path}[${i}]: ${p}`);
-      });
-    } else {
-      if (spec.array) problems.push(`${path}: expected an array`);
-      const p = checkValue(spec.type, value);
-      if (p) problems.push(`${path}: ${p}`);
-    }
-  }
-  return problems;
-}
-
-function checkValue(type: EcsFieldType, v: unknown): string | undefined {
-  switch (type) {
-    case 'keyword':
-    case 'constant_keyword':
-    case 'match_only_text':
-      return typeof v === 'string' ? undefined : `expected a string, got ${typeof v}`;
-    case 'date':
-      if (typeof v !== 'string' || !RFC3339_UTC.test(v) || !Number.isFinite(Date.parse(v))) {
-        return `expected an RFC 3339 UTC date, got ${JSON.stringify(v)}`;
-      }
-      return undefined;
-    case 'ip':
-      return typeof v === 'string' && isIP(v) !== 0
-        ? undefined
-        : `expected an IPv4/IPv6 address, got ${JSON.stringify(v)}`;
-    case 'long':
-      return typeof v === 'number' && Number.isInteger(v) && Math.abs(v) < LONG_MAX
-        ? undefined
-        : `expected an integer, got ${JSON.stringify(v)}`;
-  }
-}
-
-function* flatten(obj: Record<string, unknown>, prefix: string): Generator<[string, unknown]> {
-  for (const [key, value] of Object.entries(obj)) {
-    const path = prefix + key;
-    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-      yield* flatten(value as Record<string, unknown>, path + '.');
-    } else {
-      yield [path, value];
-    }
-  }
+  return checkFieldTypes(doc, ECS_FIELDS, 'ECS_FIELDS');
 }
