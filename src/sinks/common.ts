@@ -1,9 +1,9 @@
-// Bookkeeping shared by the HTTP SIEM sinks (Elasticsearch, Splunk HEC, Sekoia): the answer of a closed sink,
-// the metrics of one write, the retry count of a request sent again, and the SinkHttp built from their options.
+// Bookkeeping shared by the HTTP SIEM sinks (Elasticsearch, Splunk HEC, Sekoia): their lifecycle (closed or not,
+// metrics of each write), the retry count of a request sent again, and failing a set of events at once.
 
 import type { SinkHttpOptions, SinkHttpOutcome } from './http.ts';
 import { SinkHttp } from './http.ts';
-import type { SinkAck, SinkEvent, SinkMetrics } from './types.ts';
+import type { SinkAck, SinkEvent, SinkHealth, SinkMetrics } from './types.ts';
 
 /** The connection options every HTTP sink accepts and hands to its SinkHttp unchanged. */
 export type HttpSinkConnectionOptions = Pick<
@@ -11,35 +11,49 @@ export type HttpSinkConnectionOptions = Pick<
   'caFile' | 'insecure' | 'timeoutMs' | 'retry' | 'logger' | 'clock'
 >;
 
-export function createSinkHttp(sinkName: string, options: HttpSinkConnectionOptions): SinkHttp {
-  return new SinkHttp({
-    sinkName,
-    caFile: options.caFile,
-    insecure: options.insecure,
-    timeoutMs: options.timeoutMs,
-    retry: options.retry,
-    logger: options.logger,
-    clock: options.clock,
-  });
-}
-
 /**
- * One write call: a closed sink fails every event (not retryable: this instance will never take them), an open
- * one runs `deliver`; either way the answer is recorded in `metrics`.
+ * What the three HTTP sinks do alike around their protocol: one SinkHttp, a close that happens once, and a closed
+ * sink that fails every write (not retryable: this instance will never take the events) and reports unhealthy.
  */
-export async function writeBatch(
-  batch: readonly SinkEvent[],
-  sink: { closed: boolean; closedReason: string; metrics: SinkMetrics },
-  deliver: (ack: SinkAck) => Promise<void>,
-): Promise<SinkAck> {
-  const ack: SinkAck = { acknowledged: [], failed: [], dropped: [] };
-  if (sink.closed) {
-    for (const e of batch) ack.failed.push({ key: e.key, reason: sink.closedReason, retryable: false });
-  } else {
-    await deliver(ack);
+export class HttpSinkLifecycle {
+  readonly http: SinkHttp;
+  readonly #metrics: SinkMetrics;
+  readonly #closedReason: string;
+  #closed = false;
+
+  constructor(sinkName: string, closedReason: string, metrics: SinkMetrics, options: HttpSinkConnectionOptions) {
+    this.#closedReason = closedReason;
+    this.#metrics = metrics;
+    this.http = new SinkHttp({
+      sinkName,
+      caFile: options.caFile,
+      insecure: options.insecure,
+      timeoutMs: options.timeoutMs,
+      retry: options.retry,
+      logger: options.logger,
+      clock: options.clock,
+    });
   }
-  sink.metrics.record(batch, ack);
-  return ack;
+
+  /** One write call: `deliver` fills the answer unless the sink is closed; the answer is recorded in metrics. */
+  async write(batch: readonly SinkEvent[], deliver: (ack: SinkAck) => Promise<void>): Promise<SinkAck> {
+    const ack: SinkAck = { acknowledged: [], failed: [], dropped: [] };
+    if (this.#closed) failEach(ack, batch, this.#closedReason, false);
+    else await deliver(ack);
+    this.#metrics.record(batch, ack);
+    return ack;
+  }
+
+  async healthcheck(check: () => Promise<SinkHealth>): Promise<SinkHealth> {
+    if (this.#closed) return { ok: false, detail: 'closed' };
+    return check();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.http.close();
+  }
 }
 
 /** Each attempt after the first sent every event of the request again. */

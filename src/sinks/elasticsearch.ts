@@ -15,7 +15,7 @@ import {
   type Line,
   registerAuthSecrets,
 } from './elasticsearch-bulk.ts';
-import { countResent, createSinkHttp, failEach, writeBatch } from './common.ts';
+import { countResent, failEach, HttpSinkLifecycle } from './common.ts';
 import { describeOutcome, joinUrl, type SinkHttp, type SinkHttpOptions } from './http.ts';
 import { buildIndexTemplate, DEFAULT_INDEX, type IndexTemplateOptions } from './index-template.ts';
 import { type Sink, type SinkAck, type SinkEvent, type SinkHealth, SinkMetrics } from './types.ts';
@@ -64,10 +64,10 @@ export class ElasticsearchSink implements Sink {
   alreadyStored = 0;
   readonly #options: ElasticsearchSinkOptions;
   readonly #index: string;
+  readonly #lifecycle: HttpSinkLifecycle;
   readonly #http: SinkHttp;
   readonly #logger: Logger | undefined;
   readonly #maxRequestBytes: number;
-  #closed = false;
 
   constructor(options: ElasticsearchSinkOptions) {
     registerAuthSecrets(options.auth);
@@ -76,12 +76,12 @@ export class ElasticsearchSink implements Sink {
     this.#index = options.index ?? DEFAULT_INDEX;
     this.#logger = options.logger;
     this.#maxRequestBytes = options.maxRequestBytes ?? ELASTICSEARCH_MAX_REQUEST_BYTES;
-    this.#http = createSinkHttp(this.name, options);
+    this.#lifecycle = new HttpSinkLifecycle(this.name, 'the Elasticsearch sink is closed', this.metrics, options);
+    this.#http = this.#lifecycle.http;
   }
 
   async write(batch: readonly SinkEvent[]): Promise<SinkAck> {
-    const sink = { closed: this.#closed, closedReason: 'the Elasticsearch sink is closed', metrics: this.metrics };
-    return writeBatch(batch, sink, async (ack) => {
+    return this.#lifecycle.write(batch, async (ack) => {
       const lines = batch.map((event) => ({ event, text: this.#bulkLines(event) }));
       for (const chunk of chunkBySize(lines, this.#maxRequestBytes))
         await this.#sendWithItemRetries(chunk, ack);
@@ -203,9 +203,7 @@ export class ElasticsearchSink implements Sink {
   async flush(): Promise<void> {}
 
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await this.#http.close();
+    await this.#lifecycle.close();
   }
 
   /**
@@ -213,7 +211,7 @@ export class ElasticsearchSink implements Sink {
    * to create_doc on one data stream (least privilege) may not read cluster info, and can write all the same.
    */
   async healthcheck(): Promise<SinkHealth> {
-    if (this.#closed) return { ok: false, detail: 'closed' };
+    return this.#lifecycle.healthcheck(async () => {
     const outcome = await this.#http.once({
       method: 'GET',
       url: joinUrl(this.#options.url, '/'),

@@ -9,7 +9,7 @@
 import { registerSecret } from '../graph/redact.ts';
 import type { Logger } from '../graph/types.ts';
 import { graphObject } from '../trace/model.ts';
-import { countResent, createSinkHttp, failEach, writeBatch } from './common.ts';
+import { countResent, failEach, HttpSinkLifecycle } from './common.ts';
 import { describeOutcome, joinUrl, type SinkHttp, type SinkHttpOptions } from './http.ts';
 import type { Sink, SinkAck, SinkEvent, SinkHealth } from './types.ts';
 import { SinkMetrics } from './types.ts';
@@ -47,8 +47,8 @@ export class SekoiaSink implements Sink {
   readonly #url: string;
   readonly #maxRequestBytes: number;
   readonly #maxEventBytes: number;
+  readonly #lifecycle: HttpSinkLifecycle;
   readonly #http: SinkHttp;
-  #closed = false;
 
   constructor(options: SekoiaSinkOptions) {
     registerSecret(options.intakeKey);
@@ -57,12 +57,12 @@ export class SekoiaSink implements Sink {
     this.#url = joinUrl(options.intakeServer ?? SEKOIA_DEFAULT_INTAKE_SERVER, '/batch');
     this.#maxRequestBytes = options.maxRequestBytes ?? SEKOIA_MAX_REQUEST_BYTES;
     this.#maxEventBytes = options.maxEventBytes ?? SEKOIA_MAX_EVENT_BYTES;
-    this.#http = createSinkHttp(this.name, options);
+    this.#lifecycle = new HttpSinkLifecycle(this.name, 'the Sekoia sink is closed', this.metrics, options);
+    this.#http = this.#lifecycle.http;
   }
 
   async write(batch: readonly SinkEvent[]): Promise<SinkAck> {
-    const sink = { closed: this.#closed, closedReason: 'the Sekoia sink is closed', metrics: this.metrics };
-    return writeBatch(batch, sink, async (ack) => {
+    return this.#lifecycle.write(batch, async (ack) => {
       for (const chunk of this.#chunks(batch, ack)) await this.#send(chunk, ack);
     });
   }
@@ -143,9 +143,7 @@ export class SekoiaSink implements Sink {
   async flush(): Promise<void> {}
 
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await this.#http.close();
+    await this.#lifecycle.close();
   }
 
   /**
@@ -153,7 +151,7 @@ export class SekoiaSink implements Sink {
    * (The intake has no documented health endpoint; a GET on / would prove the network path but not the key.)
    */
   async healthcheck(): Promise<SinkHealth> {
-    if (this.#closed) return { ok: false, detail: 'closed' };
+    return this.#lifecycle.healthcheck(async () => {
     const outcome = await this.#http.once({
       method: 'POST',
       url: this.#url,

@@ -11,7 +11,7 @@ import { systemClock } from '../graph/clock.ts';
 import { registerSecret } from '../graph/redact.ts';
 import type { Clock, Logger } from '../graph/types.ts';
 import { graphObject, parseUtcMs } from '../trace/model.ts';
-import { countResent, createSinkHttp, failEach, writeBatch } from './common.ts';
+import { countResent, failEach, HttpSinkLifecycle } from './common.ts';
 import { describeOutcome, joinUrl, type SinkHttp, type SinkHttpOptions, type SinkHttpOutcome } from './http.ts';
 import { answerOf, FATAL_CODES } from './splunk-hec-protocol.ts';
 import { type Sink, type SinkAck, type SinkEvent, type SinkHealth, SinkMetrics } from './types.ts';
@@ -61,13 +61,13 @@ export class SplunkHecSink implements Sink {
   readonly name: string;
   readonly metrics = new SinkMetrics();
   readonly #options: SplunkHecSinkOptions;
+  readonly #lifecycle: HttpSinkLifecycle;
   readonly #http: SinkHttp;
   readonly #clock: Clock;
   readonly #logger: Logger | undefined;
   readonly #channel = randomUUID();
   readonly #maxRequestBytes: number;
   #warnedNoAckId = false;
-  #closed = false;
 
   constructor(options: SplunkHecSinkOptions) {
     registerSecret(options.token);
@@ -76,7 +76,8 @@ export class SplunkHecSink implements Sink {
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger;
     this.#maxRequestBytes = options.maxRequestBytes ?? SPLUNK_MAX_REQUEST_BYTES;
-    this.#http = createSinkHttp(this.name, { ...options, clock: this.#clock });
+    this.#lifecycle = new HttpSinkLifecycle(this.name, 'the Splunk sink is closed', this.metrics, { ...options, clock: this.#clock });
+    this.#http = this.#lifecycle.http;
   }
 
   /** The channel sent in X-Splunk-Request-Channel (one per sink instance). */
@@ -85,8 +86,7 @@ export class SplunkHecSink implements Sink {
   }
 
   async write(batch: readonly SinkEvent[]): Promise<SinkAck> {
-    const sink = { closed: this.#closed, closedReason: 'the Splunk sink is closed', metrics: this.metrics };
-    return writeBatch(batch, sink, async (ack) => {
+    return this.#lifecycle.write(batch, async (ack) => {
       const pending: PendingAck[] = [];
       for (const chunk of this.#chunks(batch)) await this.#send(chunk, ack, pending);
       if (pending.length > 0) await this.#awaitAcks(pending, ack);
@@ -254,9 +254,7 @@ export class SplunkHecSink implements Sink {
   async flush(): Promise<void> {}
 
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await this.#http.close();
+    await this.#lifecycle.close();
   }
 
   /**
@@ -265,7 +263,7 @@ export class SplunkHecSink implements Sink {
    * indexed) and codes 1-4 to a bad one.
    */
   async healthcheck(): Promise<SinkHealth> {
-    if (this.#closed) return { ok: false, detail: 'closed' };
+    return this.#lifecycle.healthcheck(async () => {
     const health = await this.#http.once({
       method: 'GET',
       url: joinUrl(this.#options.url, '/services/collector/health'),
