@@ -1,6 +1,7 @@
 // The Graph client's typed errors: GraphError for anything Graph (or the network on the way to it) answered,
 // TokenError for Entra token failures. Both carry only redacted data: no token, secret or assertion.
 
+import { asRecord, asString } from './json.ts';
 import { redactString, redactUrl } from './redact.ts';
 import { parseRetryAfter } from './retry-policy.ts';
 
@@ -191,14 +192,4 @@ function headerReader(headers: Headers | Record<string, string>): (name: string)
     Object.entries(headers as Record<string, string>).map(([k, v]) => [k.toLowerCase(), String(v)]),
   );
   return (name) => lower.get(name);
-}
-
-function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
-}
-
-function asString(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
 }

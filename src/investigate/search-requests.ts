@@ -2,6 +2,7 @@
 // mailbox's folders and the same under Recoverable Items (which `/messages` does not reach), each with a minimal
 // $select; and the folder lookup that turns a parentFolderId into a name.
 import type { BatchItem } from '../graph/batch.ts';
+import { asRecord, asString } from '../graph/json.ts';
 import { buildQuery, encodeQueryValue, eqFilter } from '../graph/odata.ts';
 import type { Copy } from './model.ts';
 
@@ -117,14 +118,4 @@ export function toCopy(found: FoundMessage, requestedId: string, part: SearchPar
     subject: found.subject,
     from: found.from,
   };
-}
-
-function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
-}
-
-function asString(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
 }

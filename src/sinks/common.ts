@@ -44,9 +44,9 @@ export class HttpSinkLifecycle {
     return ack;
   }
 
-  async healthcheck(check: () => Promise<SinkHealth>): Promise<SinkHealth> {
-    if (this.#closed) return { ok: false, detail: 'closed' };
-    return check();
+  /** The health of a closed sink, or undefined while it is open (the sink then checks its own endpoint). */
+  closedHealth(): SinkHealth | undefined {
+    return this.#closed ? { ok: false, detail: 'closed' } : undefined;
   }
 
   async close(): Promise<void> {

@@ -211,7 +211,8 @@ export class ElasticsearchSink implements Sink {
    * to create_doc on one data stream (least privilege) may not read cluster info, and can write all the same.
    */
   async healthcheck(): Promise<SinkHealth> {
-    return this.#lifecycle.healthcheck(async () => {
+    const closed = this.#lifecycle.closedHealth();
+    if (closed) return closed;
     const outcome = await this.#http.once({
       method: 'GET',
       url: joinUrl(this.#options.url, '/'),

@@ -151,7 +151,8 @@ export class SekoiaSink implements Sink {
    * (The intake has no documented health endpoint; a GET on / would prove the network path but not the key.)
    */
   async healthcheck(): Promise<SinkHealth> {
-    return this.#lifecycle.healthcheck(async () => {
+    const closed = this.#lifecycle.closedHealth();
+    if (closed) return closed;
     const outcome = await this.#http.once({
       method: 'POST',
       url: this.#url,

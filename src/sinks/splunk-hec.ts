@@ -263,7 +263,8 @@ export class SplunkHecSink implements Sink {
    * indexed) and codes 1-4 to a bad one.
    */
   async healthcheck(): Promise<SinkHealth> {
-    return this.#lifecycle.healthcheck(async () => {
+    const closed = this.#lifecycle.closedHealth();
+    if (closed) return closed;
     const health = await this.#http.once({
       method: 'GET',
       url: joinUrl(this.#options.url, '/services/collector/health'),

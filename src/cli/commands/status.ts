@@ -1,15 +1,14 @@
 // `mailtrace status`: what the collector has gathered and how it is doing, per tenant, from the store alone
 // (no Graph call, no credentials): rows, status changes, rows by status, lag, quota used, last run and errors.
-import { existsSync } from 'node:fs';
 import { MESSAGE_TRACE_QUOTA } from '../../graph/types.ts';
 import type { RunRecord, Store, TraceStats } from '../../store/index.ts';
 import { parseState } from '../../trace/passes.ts';
 import { STATE_CHECKPOINT } from '../../trace/tenant-collector.ts';
-import { DEFAULT_STORE_PATH, openStoreOrExplain } from '../collect-session.ts';
+import { DEFAULT_STORE_PATH } from '../collect-session.ts';
 import { type Command, OUTPUT_OPTION_HELP, OUTPUT_OPTIONS } from '../command.ts';
-import { CliError, EXIT } from '../errors.ts';
+import { openLocalStore } from '../local-store.ts';
 import type { CommandOutput } from '../output.ts';
-import { resolveTenants, TENANT_OPTION_HELP, TENANT_OPTIONS } from '../tenant-options.ts';
+import { TENANT_OPTION_HELP, TENANT_OPTIONS } from '../tenant-options.ts';
 import { formatLag } from './collect.ts';
 
 export interface TenantStatus {
@@ -44,20 +43,7 @@ export const statusCommand: Command = {
     ...OUTPUT_OPTION_HELP,
   ],
   async run(args, context) {
-    const values = args.values;
-    // Credentials are not needed; a config only names tenants and locates the store.
-    const wantsConfig =
-      values.config !== undefined || values.tenant !== undefined || context.env.MAILTRACE_CONFIG;
-    const selected = wantsConfig ? resolveTenants(values, context.env) : undefined;
-    const path =
-      typeof values.store === 'string' ? values.store : (selected?.config.store ?? DEFAULT_STORE_PATH);
-    if (!existsSync(path))
-      throw new CliError(
-        `no store at ${path}`,
-        EXIT.config,
-        'run `mailtrace collect` first, or pass --store FILE',
-      );
-    const store = openStoreOrExplain(path);
+    const { selected, path, store } = openLocalStore(args.values, context.env);
     try {
       const now = Date.now();
       const names = new Map(selected?.tenants.map((t) => [t.tenantId, t.name]) ?? []);

@@ -13,6 +13,7 @@ import { DEFAULT_STORE_PATH, openStoreOrExplain } from '../collect-session.ts';
 import { type Command, OUTPUT_OPTION_HELP, OUTPUT_OPTIONS, type ParsedArgs } from '../command.ts';
 import type { TenantConfig } from '../config.ts';
 import { CliError, EXIT, usageError } from '../errors.ts';
+import { openLocalStore } from '../local-store.ts';
 import type { CommandOutput } from '../output.ts';
 import { clientForTenant } from '../tenant-client.ts';
 import { resolveTenants, TENANT_OPTION_HELP, TENANT_OPTIONS } from '../tenant-options.ts';
@@ -141,18 +142,7 @@ function storePathOf(args: ParsedArgs, configStore: string | undefined): string 
 }
 
 function localSearch(args: ParsedArgs, env: NodeJS.ProcessEnv, query: Query): CommandOutput {
-  // The store needs no credentials: a config is read only to name tenants or find the store.
-  const wantsConfig =
-    args.values.config !== undefined || args.values.tenant !== undefined || env.MAILTRACE_CONFIG;
-  const selected = wantsConfig ? resolveTenants(args.values, env) : undefined;
-  const path = storePathOf(args, selected?.config.store);
-  if (path !== ':memory:' && !existsSync(path))
-    throw new CliError(
-      `no store at ${path}`,
-      EXIT.config,
-      'run `mailtrace collect` first, or pass --store FILE',
-    );
-  const store = openStoreOrExplain(path);
+  const { selected, store } = openLocalStore(args.values, env, { allowMemory: true });
   try {
     const tenants = selected?.tenants.map((t) => t.tenantId) ?? [undefined];
     const found: FoundRow[] = [];
