@@ -107,13 +107,20 @@ export function renderCsv(table: Table): string {
 }
 
 /** GitHub-flavoured Markdown: header and delimiter rows always agree; pipes and line breaks are escaped. */
+/**
+ * Untrusted text inside Markdown: `<…>` would become an autolink or raw HTML (a message id `<a@b>` would vanish
+ * into a mailto link), `|` would split a table cell and a line break would end the row.
+ */
+export function escapeMarkdown(value: Cell): string {
+  return cellText(value)
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'))
+    .replace(/\r?\n|\r/g, '<br>');
+}
+
 export function renderMarkdownTable(table: Table): string {
-  const escapeCell = (value: Cell) =>
-    cellText(value)
-      .replace(/\\/g, '\\\\')
-      .replace(/\|/g, '\\|')
-      .replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'))
-      .replace(/\r?\n|\r/g, '<br>');
+  const escapeCell = escapeMarkdown;
   const lines: string[] = [];
   if (table.title) lines.push(`### ${escapeCell(table.title)}`, '');
   lines.push(`| ${table.columns.map((c) => escapeCell(c.header)).join(' | ')} |`);
@@ -169,9 +176,9 @@ export function render(output: CommandOutput, format: OutputFormat, style: Style
       return output.tables[0] ? renderCsv(output.tables[0]) : '';
     case 'md':
       return `${[
-        output.title ? `# ${output.title}` : '',
+        output.title ? `# ${escapeMarkdown(output.title)}` : '',
         ...output.tables.map(renderMarkdownTable),
-        ...(output.notes ?? []),
+        ...(output.notes ?? []).map(escapeMarkdown),
       ]
         .filter(Boolean)
         .join('\n\n')}\n`;

@@ -95,3 +95,16 @@ describe('formats', () => {
     assert.equal(parseOutputFormat(undefined), 'table');
   });
 });
+
+describe('markdown document', () => {
+  it('escapes the title and notes, so a message id stays visible instead of becoming a link', () => {
+    const md = render(
+      { data: {}, tables: [], title: 'Investigation of <a+b@evil.example>', notes: ['scope: <x@y> | z'] },
+      'md',
+      { color: false },
+    );
+    assert.ok(md.startsWith('# Investigation of &lt;a+b@evil.example&gt;\n'));
+    assert.ok(md.includes('scope: &lt;x@y&gt; \\| z'));
+    assert.ok(!md.includes('<a+b'));
+  });
+});
