@@ -5,7 +5,7 @@ import { graphError, type SimRequest, type SimResponse } from '../http-types.ts'
 import type { SimMailboxCopy, SimRecipient, SimUser } from '../model.ts';
 import type { TenantIndex } from './indexes.ts';
 import { folderIdOf, mailboxFolders, type ResolvedFolder, recoverableFolderIds } from './mailbox.ts';
-import { conjuncts, type FilterExpr, ODataSyntaxError, parseFilter, parseTop } from './odata.ts';
+import { conjuncts, type FilterExpr, ODataSyntaxError, parseFilter, parseTop, selectedNames } from './odata.ts';
 
 const DEFAULT_PAGE_SIZE = 10;
 const MAX_PAGE_SIZE = 1000;
@@ -108,19 +108,15 @@ function withinBounds(copy: SimMailboxCopy, bounds: MessageQuery['bounds']): boo
 
 function parseSelect(raw: string | undefined): { properties: string[]; explicit: boolean } {
   if (raw === undefined) return { properties: DEFAULT_MESSAGE_PROPERTIES, explicit: false };
-  const properties: string[] = [];
-  for (const part of raw.split(',')) {
-    const name = part.trim();
-    if (name === '') continue;
-    const canonical = CANONICAL_NAMES.get(name.toLowerCase());
-    if (!canonical) {
-      throw new InvalidQuery(
+  const properties = selectedNames(
+    raw,
+    CANONICAL_NAMES,
+    (name) =>
+      new InvalidQuery(
         'RequestBroker--ParseUri',
         `Could not find a property named '${name}' on type 'Microsoft.OutlookServices.Message'.`,
-      );
-    }
-    if (!properties.includes(canonical)) properties.push(canonical);
-  }
+      ),
+  );
   return { properties, explicit: true };
 }
 

@@ -254,3 +254,23 @@ export function parseTop(options: Map<string, string>): number | undefined {
   if (raw === undefined) return undefined;
   return /^\s*\d+\s*$/.test(raw) ? Number(raw.trim()) : Number.NaN;
 }
+
+/**
+ * The names of a `$select`, as Graph reads them: comma-separated, matched case-insensitively and returned in their
+ * canonical spelling, each once. An unknown name is the resource's own error (`unknown` builds it).
+ */
+export function selectedNames(
+  raw: string,
+  canonicalNames: ReadonlyMap<string, string>,
+  unknown: (name: string) => Error,
+): string[] {
+  const names: string[] = [];
+  for (const part of raw.split(',')) {
+    const name = part.trim();
+    if (name === '') continue;
+    const canonical = canonicalNames.get(name.toLowerCase());
+    if (!canonical) throw unknown(name);
+    if (!names.includes(canonical)) names.push(canonical);
+  }
+  return names;
+}

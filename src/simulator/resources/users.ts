@@ -3,7 +3,7 @@
 import { graphError, type SimRequest, type SimResponse } from '../http-types.ts';
 import type { SimUser } from '../model.ts';
 import { resolveUser, type TenantIndex } from './indexes.ts';
-import { type FilterExpr, ODataSyntaxError, parseFilter, parseTop } from './odata.ts';
+import { type FilterExpr, ODataSyntaxError, parseFilter, parseTop, selectedNames } from './odata.ts';
 import { advancedOperator, compileUserFilter, searchPredicate, UnsupportedQuery } from './users-filter.ts';
 
 const DEFAULT_PAGE_SIZE = 100;
@@ -53,19 +53,15 @@ const CANONICAL_NAMES = new Map(Object.keys(USER_PROPERTIES).map((name) => [name
 
 function parseSelect(raw: string | undefined): string[] {
   if (raw === undefined) return DEFAULT_USER_PROPERTIES;
-  const names: string[] = [];
-  for (const part of raw.split(',')) {
-    const name = part.trim();
-    if (name === '') continue;
-    const canonical = CANONICAL_NAMES.get(name.toLowerCase());
-    if (!canonical) {
-      throw new UnsupportedQuery(
+  const names = selectedNames(
+    raw,
+    CANONICAL_NAMES,
+    (name) =>
+      new UnsupportedQuery(
         'Request_BadRequest',
         `Could not find a property named '${name}' on type 'microsoft.graph.user'.`,
-      );
-    }
-    if (!names.includes(canonical)) names.push(canonical);
-  }
+      ),
+  );
   return names.length > 0 ? names : DEFAULT_USER_PROPERTIES;
 }
 
