@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
 
 const SRC = new URL('../src/', import.meta.url).pathname;
-const PRODUCT = ['graph', 'trace', 'investigate', 'sinks', 'store'];
+const PRODUCT = ['core', 'graph', 'trace', 'investigate', 'sinks', 'store'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

@@ -1,6 +1,7 @@
 // One tenant's collection: reads windows, stores rows, turns changes into events, delivers them through the
 // outbox to every sink, and advances the checkpoint only once a window's events are all settled.
 
+import { failpoint } from '../core/failpoints.ts';
 import { silentLogger } from '../graph/logger.ts';
 import type { Clock, Logger, Send } from '../graph/types.ts';
 import { deliver } from '../sinks/fanout.ts';
@@ -248,7 +249,9 @@ export class TenantCollector {
       this.#report.splits += stats.splits;
       this.#report.windows[pass]++;
       // Every page was delivered before the next was read, so the whole window is acknowledged here.
+      failpoint('collector.checkpoint-advancing', pass);
       const state = this.#saveState((s) => advance(s, window));
+      failpoint('collector.checkpoint-advanced', pass);
       this.#o.onProgress?.({
         tenant: this.tenantId,
         pass,
@@ -292,6 +295,7 @@ export class TenantCollector {
       return { merged, added: added.length };
     });
     if (next === undefined) return { rows: rows.length, events: 0 };
+    failpoint('collector.page-stored');
     this.#outbox = next.merged;
     await this.#deliverOutbox();
     return { rows: rows.length, events: next.added };
@@ -319,8 +323,10 @@ export class TenantCollector {
         onSettled: async (sink, keys) => {
           // Durable in the sink before the outbox forgets that the sink owes it.
           await sink.flush();
+          failpoint('collector.sink-flushed', sink.name);
           for (const key of keys) owed.get(key)?.delete(sink.name);
           persistOwed();
+          failpoint('collector.sink-acked', sink.name);
         },
       },
     );
@@ -332,6 +338,7 @@ export class TenantCollector {
     }
     for (const drop of outcome.dropped) this.#countDrop(`${drop.sink}: ${drop.reason}`);
     writeOutbox(this.#o.store, this.tenantId, left);
+    failpoint('collector.outbox-settled');
     this.#outbox = left;
     if (left.length > 0) {
       const first = outcome.failed[0];
