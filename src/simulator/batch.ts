@@ -1,7 +1,8 @@
 // JSON batching (POST /$batch): validates the envelope like Graph does, runs the items through the same
 // pipeline as top-level requests (each with its own limits and faults), honours dependsOn (a failed
-// dependency gives 424), runs at most `itemConcurrency` items of one batch per mailbox at a time, and
-// answers in a seeded shuffled order because Graph promises no order.
+// dependency gives 424), runs at most `itemConcurrency` Outlook (mailbox) items of one batch at a time
+// whatever mailboxes they target (Microsoft Q&A 1660054; graph-reference.md §4), and answers in a seeded
+// shuffled order because Graph promises no order.
 import { GRAPH_JSON_CONTENT_TYPE } from './graph-pipeline.ts';
 import { graphError, type SimRequest, type SimResponse } from './http-types.ts';
 import { shuffled } from './random.ts';
@@ -29,9 +30,12 @@ export interface BatchItemResponse {
 export interface BatchRuntime {
   /** Runs one item through the Graph pipeline. */
   runItem(item: BatchItem): Promise<SimResponse>;
-  /** Items with the same key (their mailbox) share `itemConcurrency` slots; undefined runs unrestricted. */
+  /** The item's mailbox for Outlook items; undefined (not Outlook) runs unrestricted. */
   groupKey(item: BatchItem): string | undefined;
+  /** Outlook items of one batch in flight at once, across all their mailboxes. */
   itemConcurrency: number;
+  /** Told the highest number of Outlook items this batch had in flight at once. */
+  recordPeak?(peak: number): void;
 }
 
 export type BatchParse = { ok: true; items: BatchItem[] } | { ok: false; message: string };
@@ -91,7 +95,10 @@ export async function executeBatch(req: SimRequest, runtime: BatchRuntime): Prom
   const parsed = parseBatch(req.body);
   if (!parsed.ok) return graphError(req, 400, 'BadRequest', parsed.message);
 
-  const semaphores = new Map<string, Semaphore>();
+  // One pool for the whole batch: the 4-item bound is per batch, not per mailbox.
+  const outlook = new Semaphore(runtime.itemConcurrency);
+  let inFlight = 0;
+  let peak = 0;
   const results = new Map<string, Promise<BatchItemResponse>>();
   const byId = new Map(parsed.items.map((item) => [item.id, item]));
   const run = (item: BatchItem): Promise<BatchItemResponse> => {
@@ -105,16 +112,13 @@ export async function executeBatch(req: SimRequest, runtime: BatchRuntime): Prom
         });
         return toItemResponse(item.id, failed);
       }
-      const key = runtime.groupKey(item);
-      let semaphore: Semaphore | undefined;
-      if (key !== undefined) {
-        semaphore = semaphores.get(key) ?? new Semaphore(runtime.itemConcurrency);
-        semaphores.set(key, semaphore);
-      }
+      const semaphore = runtime.groupKey(item) === undefined ? undefined : outlook;
       await semaphore?.acquire();
+      if (semaphore) peak = Math.max(peak, ++inFlight);
       try {
         return toItemResponse(item.id, await runtime.runItem(item));
       } finally {
+        if (semaphore) inFlight--;
         semaphore?.release();
       }
     })();
@@ -122,6 +126,7 @@ export async function executeBatch(req: SimRequest, runtime: BatchRuntime): Prom
     return promise;
   };
   const responses = await Promise.all(parsed.items.map(run));
+  runtime.recordPeak?.(peak);
   return { status: 200, body: { responses: shuffled(responses, req.random) } };
 }
 

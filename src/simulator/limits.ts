@@ -13,7 +13,7 @@ export interface LimitConfig {
   traceWindowMs: number;
   /** Retry-After sent with a MailboxConcurrency 429. */
   concurrencyRetryAfterSeconds: number;
-  /** Items of one $batch executed at once against one mailbox. */
+  /** Outlook items of one $batch executed at once, whatever mailboxes they target. */
   batchItemConcurrency: number;
   /**
    * Requests per throttling response presumed already on the wire when it was written (not counted as

@@ -261,6 +261,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
         return executeBatch(simRequest, {
           itemConcurrency: limits.batchItemConcurrency,
           groupKey: (item) => active.batchGroupKey(call.tenant, splitUrl(item.url).path),
+          recordPeak: (peak) => {
+            stats.peakBatchOutlookConcurrency = Math.max(stats.peakBatchOutlookConcurrency, peak);
+          },
           runItem: async (item) => {
             const { path, rawQuery } = splitUrl(item.url);
             const itemRequestId = randomUUID();

@@ -54,6 +54,8 @@ export class SimStats {
   faults: Record<FaultKind, number> = zeroes(FAULT_KINDS);
   /** Highest number of requests observed in flight at once for one (app, mailbox). */
   peakMailboxConcurrency = 0;
+  /** Highest number of Outlook items of one $batch observed in flight at once (Graph allows 4). */
+  peakBatchOutlookConcurrency = 0;
   log: RequestLogEntry[] = [];
   readonly maxLogEntries: number;
 
@@ -98,6 +100,7 @@ export class SimStats {
     this.violations = zeroes(VIOLATION_KINDS);
     this.faults = zeroes(FAULT_KINDS);
     this.peakMailboxConcurrency = 0;
+    this.peakBatchOutlookConcurrency = 0;
     this.log = [];
   }
 }

@@ -126,28 +126,25 @@ describe('$batch execution', () => {
     }
   });
 
-  it('runs at most 4 items of a batch per mailbox at a time, mailboxes in parallel, without violations', async () => {
-    const t = await startTestSimulator({ latency: { messages: { minMs: 100, maxMs: 100 } } });
+  it('runs at most 4 Outlook items of a batch at a time, whatever mailboxes they target, without violations', async () => {
+    const t = await startTestSimulator({ latency: { messages: { minMs: 20, maxMs: 20 } } });
     try {
       await t.token();
       const sameMailbox = Array.from({ length: 12 }, (_, i) =>
         get(String(i), `/users/${USER_ID}/messages?i=${i}`),
       );
-      let started = performance.now();
       const one = await postBatch(t, sameMailbox);
-      const oneMailboxMs = performance.now() - started;
       assert.ok(one.body.responses.every((r) => r.status === 200));
       assert.equal(t.sim.stats.peakMailboxConcurrency, 4);
-      assert.ok(oneMailboxMs >= 290, `12 items, 4 at a time, 100 ms each: ${oneMailboxMs} ms`);
+      assert.equal(t.sim.stats.peakBatchOutlookConcurrency, 4);
 
+      // Spread over three mailboxes the bound stays 4 per batch (Microsoft Q&A 1660054), not 4 per mailbox.
       const spread = Array.from({ length: 12 }, (_, i) =>
         get(String(i), `/users/user${i % 3}@contoso.com/messages`),
       );
-      started = performance.now();
       const three = await postBatch(t, spread);
-      const threeMailboxesMs = performance.now() - started;
       assert.ok(three.body.responses.every((r) => r.status === 200));
-      assert.ok(threeMailboxesMs < oneMailboxMs, `${threeMailboxesMs} < ${oneMailboxMs}`);
+      assert.equal(t.sim.stats.peakBatchOutlookConcurrency, 4);
       assert.equal(t.sim.stats.totalViolations(), 0);
     } finally {
       await t.close();
