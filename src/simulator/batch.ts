@@ -108,7 +108,7 @@ export async function executeBatch(req: SimRequest, runtime: BatchRuntime): Prom
       const deps = await Promise.all(item.dependsOn.map((d) => run(byId.get(d)!)));
       if (deps.some((d) => d.status < 200 || d.status >= 300)) {
         const failed = graphError(req, 424, 'FailedDependency', 'A request this request depends on failed.', {
-          'content-type': GRAPH_JSON_CONTENT_TYPE,
+          'Content-Type': GRAPH_JSON_CONTENT_TYPE,
         });
         return toItemResponse(item.id, failed);
       }

@@ -295,7 +295,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
             return {
               ...response,
               headers: {
-                'content-type': GRAPH_JSON_CONTENT_TYPE,
+                'Content-Type': GRAPH_JSON_CONTENT_TYPE,
                 'request-id': itemRequestId,
                 'client-request-id': itemClientRequestId,
                 ...response.headers,

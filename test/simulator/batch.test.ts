@@ -90,6 +90,9 @@ describe('$batch execution', () => {
         f: 200,
       });
       assert.equal(byId.b?.headers['client-request-id'], 'item-b');
+      // Documented casing: the official BatchResponseContent reads item bodies by 'Content-Type'.
+      assert.match(byId.a?.headers['Content-Type'] ?? '', /^application\/json/);
+      assert.equal(byId.a?.headers['content-type'], undefined);
       assert.match(byId.a?.headers['request-id'] ?? '', /^[0-9a-f-]{36}$/);
       assert.equal((byId.d!.body as GraphErrorBody).error.code, 'FailedDependency');
       const log = t.sim.stats.log.map((entry) => entry.path);
