@@ -171,11 +171,20 @@ export const WELL_KNOWN_FOLDERS: Readonly<Record<string, { displayName: string; 
   conversationhistory: { displayName: 'Conversation History', parent: 'msgfolderroot' },
   recoverableitemsroot: { displayName: 'Recoverable Items', parent: null },
   recoverableitemsdeletions: { displayName: 'Deletions', parent: 'recoverableitemsroot' },
+  // The names below are in Graph's well-known folder list (mailFolder resource); their display names and
+  // parents are not documented: our assumption, from how Outlook shows them (Sync Issues holds the three
+  // failure folders; Search Folders sits outside the IPM subtree like Recoverable Items).
+  scheduled: { displayName: 'Scheduled', parent: 'msgfolderroot' },
+  syncissues: { displayName: 'Sync Issues', parent: 'msgfolderroot' },
+  conflicts: { displayName: 'Conflicts', parent: 'syncissues' },
+  localfailures: { displayName: 'Local Failures', parent: 'syncissues' },
+  serverfailures: { displayName: 'Server Failures', parent: 'syncissues' },
+  searchfolders: { displayName: 'Search Folders', parent: null },
 };
 
 /**
  * Graph folder ids are opaque base64 strings, stable for a mailbox. Derived from (mailbox, well-known name) so
- * that the generator, a hand-written tenant file and the server all agree without storing 12 folders per mailbox.
+ * that the generator, a hand-written tenant file and the server all agree without storing 18 folders per mailbox.
  */
 export function wellKnownFolderId(mailboxUserId: string, wellKnownName: string): string {
   return `AAMk${Buffer.from(`${mailboxUserId}/${wellKnownName}`).toString('base64url')}AAA=`;

@@ -153,6 +153,14 @@ describe('GET /users/{x}/messages', () => {
     assert.deepEqual(byId.body.value, []);
   });
 
+  it('serves every documented well-known folder name (empty folders answer 200, not 404)', () => {
+    for (const name of ['searchfolders', 'scheduled', 'syncissues', 'conflicts', 'localfailures', 'serverfailures']) {
+      const reply = call(router, { path: `/users/${ADELE}/mailFolders('${name}')/messages` });
+      assert.equal(reply.status, 200, name);
+      assert.deepEqual(reply.body.value, [], name);
+    }
+  });
+
   it('matches internetMessageId exactly: an unencoded + becomes a space and matches nothing', () => {
     const tenant = mailTenant();
     tenant.copies.push(copy(ADELE, 'plus', 'inbox', { internetMessageId: '<a+b@contoso.com>' }));
