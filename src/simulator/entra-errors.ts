@@ -50,6 +50,14 @@ export function entraTimestamp(date: Date): string {
 }
 
 export const entraFailures = {
+  // AADSTS900561 as Entra answers a GET on the token endpoint (error code list, learn.microsoft.com
+  // "Microsoft Entra authentication and authorization error codes").
+  tokenNotPost: (method: string): EntraFailure => ({
+    status: 400,
+    error: 'invalid_request',
+    code: 900561,
+    description: `The endpoint only accepts POST, OPTIONS requests. Received a ${method} request.`,
+  }),
   missingParameter: (name: string): EntraFailure => ({
     status: 400,
     error: 'invalid_request',

@@ -57,6 +57,9 @@ export function handleEntra(req: EntraRequest, ctx: EntraContext): SimResponse |
   const route = rest.join('/');
   if (req.method === 'POST' && route === 'oauth2/v2.0/token') return tokenEndpoint(req, ctx, tenantRef);
   if (req.method !== 'GET') return undefined;
+  if (route === 'oauth2/v2.0/token') {
+    return entraErrorResponse(entraFailures.tokenNotPost(req.method), new Date(ctx.simNowMs()), req.clientRequestId);
+  }
   if (tenantRef === 'common' && route === 'discovery/instance') return instanceDiscovery(req, ctx);
   if (route === 'v2.0/.well-known/openid-configuration') return openIdConfiguration(req, ctx, tenantRef);
   if (route === 'discovery/v2.0/keys' || route === 'discovery/keys') return jwks(ctx);

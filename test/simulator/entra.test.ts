@@ -143,6 +143,11 @@ describe('token endpoint: client secret', () => {
     );
   });
 
+  it('900561 for a GET on the token endpoint', async () => {
+    const res = await fetch(tokenUrl(), { dispatcher: t.agent } as never);
+    assertEntraError({ status: res.status, body: (await res.json()) as Record<string, unknown> }, 400, 'invalid_request', 900561);
+  });
+
   it('90002 for an unknown tenant', async () => {
     assertEntraError(await postToken(secretForm(), randomUUID()), 400, 'invalid_request', 90002);
     assertEntraError(await postToken(secretForm(), 'fabrikam.com'), 400, 'invalid_request', 90002);
