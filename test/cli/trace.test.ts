@@ -59,6 +59,17 @@ test('trace rejects a malformed message id, an unknown status and an impossible 
   assert.equal(inverted.code, 2);
 });
 
+test('a pasted 20,000-character --subject is a usage error up front, not "try again later"', async () => {
+  const requestsBefore = h.sim.stats.totalRequests;
+  const long = await runCli(['trace', '--config', h.configPath, '--subject', 'x'.repeat(20_000)]);
+  assert.equal(long.code, 2, long.stderr);
+  assert.match(long.stderr, /--subject is 20000 characters, longer than a subject can be \(998\)/);
+  assert.doesNotMatch(long.stderr, /try again/);
+  assert.equal(h.sim.stats.totalRequests, requestsBefore, 'no Graph request was made');
+  const longest = await runCli(['trace', '--config', h.configPath, '--subject', 'x'.repeat(998), '-o', 'json']);
+  assert.equal(longest.code, 0, longest.stderr);
+});
+
 test('trace --local reads the store filled by collect, as CSV; --limit truncates and says so', async () => {
   const collected = await runCli(['collect', '--once', '--config', h.configPath, '--since', '2d']);
   assert.equal(collected.code, 0, collected.stderr);
