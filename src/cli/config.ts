@@ -3,6 +3,7 @@
 // in the file: a config file is shared and committed far more often than anyone intends.
 import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { envReferenceProblem } from '../core/env-reference.ts';
 import { CLOUD_NAMES, type CloudName } from '../graph/clouds.ts';
 import {
   type CollectorSettings,
@@ -225,6 +226,8 @@ export function parseTenant(
 
   let credential: CredentialConfig;
   if (secretEnv !== undefined) {
+    const misuse = envReferenceProblem('clientSecretEnv', secretEnv);
+    if (misuse) throw new ConfigError(`${where}.clientSecretEnv`, misuse.problem, misuse.fix);
     const secret = env[secretEnv];
     if (!secret)
       throw new ConfigError(
