@@ -116,3 +116,10 @@ test('trace --local without a store says how to get one', async () => {
   assert.match(result.stderr, /no store at/);
   assert.match(result.stderr, /fix: run `mailtrace collect` first/);
 });
+
+test('an error line quoting hostile input shows its control bytes instead of sending them to the terminal', async () => {
+  const run = await runCli(['trace', '--config', h.configPath, '--status', '\u001b]0;pwned\u0007\u001b[2J\u202e']);
+  assert.equal(run.code, 2);
+  assert.doesNotMatch(run.stderr, /[\u001b\u0007\u202e]/);
+  assert.match(run.stderr, /--status '\\u001b\]0;pwned\\u0007\\u001b\[2J\\u202e' is not a message trace status/);
+});
