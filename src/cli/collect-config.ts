@@ -45,6 +45,13 @@ export function parseInstant(text: string, now: number, what: string): number {
   const age = parseDurationMs(text);
   if (age !== undefined) return now - age;
   if (/^\d{4}-\d\d-\d\d(T|$)/.test(text)) {
+    const impossible = impossibleCalendarField(text);
+    if (impossible !== undefined)
+      throw new CliError(
+        `${what}: '${text}' is not a real date (${impossible})`,
+        EXIT.usage,
+        `give a date that exists, such as 2026-01-20 or 2026-01-20T10:00:00Z`,
+      );
     const ms = Date.parse(/T.*(Z|[+-]\d\d:?\d\d)$/i.test(text) || !text.includes('T') ? text : `${text}Z`);
     if (Number.isFinite(ms)) return ms;
   }
@@ -53,6 +60,23 @@ export function parseInstant(text: string, now: number, what: string): number {
     EXIT.usage,
     `give an age such as 30m, 48h or 30d, or an RFC 3339 instant such as 2026-01-20T10:00:00Z`,
   );
+}
+
+/**
+ * Date.parse rolls impossible fields over (2026-11-31 becomes 1 December, 24:30 the next day), so an instant that
+ * reads fine can name a different day than the analyst typed. Returns the first field out of range, if any.
+ */
+function impossibleCalendarField(text: string): string | undefined {
+  const match = /^(\d{4})-(\d\d)-(\d\d)(?:T(\d\d):(\d\d)(?::(\d\d))?)?/i.exec(text);
+  if (!match) return undefined;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  if (month < 1 || month > 12) return `month ${match[2]} does not exist`;
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (day < 1 || day > daysInMonth) return `${match[1]}-${match[2]} has ${daysInMonth} days`;
+  if (match[4] !== undefined && Number(match[4]) > 23) return `hour ${match[4]} does not exist`;
+  if (match[5] !== undefined && Number(match[5]) > 59) return `minute ${match[5]} does not exist`;
+  if (match[6] !== undefined && Number(match[6]) > 59) return `second ${match[6]} does not exist`;
+  return undefined;
 }
 
 function configError(where: string, problem: string, fix: string): CliError {

@@ -1,8 +1,9 @@
 // Tenant configuration: one tenant from environment variables, or many from a JSON config file. Validation
 // names the offending key and says what to fix. Secrets are referenced (env var or file), never stored inline
 // in the file: a config file is shared and committed far more often than anyone intends.
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { envReferenceProblem } from '../core/env-reference.ts';
 import { CLOUD_NAMES, type CloudName } from '../graph/clouds.ts';
 import {
   type CollectorSettings,
@@ -50,16 +51,54 @@ const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,6
 
 type Raw = Record<string, unknown>;
 
+/**
+ * Config, secret, certificate and CA files are small. Anything bigger is the wrong path (a log, a disk image), and
+ * reading it whole would stall the CLI before it says anything.
+ */
+const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
+
+/**
+ * Reads a small regular file as UTF-8, without its byte-order mark (Notepad writes one and JSON.parse refuses it).
+ * Opened non-blocking and checked before reading: a FIFO would block on open until a writer came, and /dev/zero
+ * never ends.
+ */
 function readText(path: string, where: string, what: string): string {
+  let fd: number;
   try {
-    return readFileSync(path, 'utf8');
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new ConfigError(
-      where,
-      `cannot read ${what} file '${path}' (${reason})`,
-      `check the path and its permissions`,
-    );
+    throw new ConfigError(where, `cannot read ${what} file '${path}' (${reason})`, `check the path and its permissions`);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile())
+      throw new ConfigError(
+        where,
+        `${what} file '${path}' is not a regular file`,
+        `give the path of a ${what} file, not a directory, device or pipe`,
+      );
+    if (stat.size > MAX_CONFIG_FILE_BYTES)
+      throw new ConfigError(
+        where,
+        `${what} file '${path}' is ${stat.size} bytes, more than ${MAX_CONFIG_FILE_BYTES} a ${what} file can be`,
+        `check that the path names the ${what} file`,
+      );
+    // One byte beyond the cap tells a file that grew after fstat from one that fits.
+    const buffer = Buffer.alloc(MAX_CONFIG_FILE_BYTES + 1);
+    let length = 0;
+    for (let n = 1; n > 0 && length < buffer.length; length += n)
+      n = readSync(fd, buffer, length, buffer.length - length, null);
+    if (length > MAX_CONFIG_FILE_BYTES)
+      throw new ConfigError(where, `${what} file '${path}' grew past ${MAX_CONFIG_FILE_BYTES} bytes while read`, `check that the path names the ${what} file`);
+    const text = buffer.subarray(0, length).toString('utf8');
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    const reason = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new ConfigError(where, `cannot read ${what} file '${path}' (${reason})`, `check the path and its permissions`);
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -187,6 +226,8 @@ export function parseTenant(
 
   let credential: CredentialConfig;
   if (secretEnv !== undefined) {
+    const misuse = envReferenceProblem('clientSecretEnv', secretEnv);
+    if (misuse) throw new ConfigError(`${where}.clientSecretEnv`, misuse.problem, misuse.fix);
     const secret = env[secretEnv];
     if (!secret)
       throw new ConfigError(

@@ -7,6 +7,7 @@ import type { Command, CommandContext } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
 import { CliError, EXIT, usageError } from './errors.ts';
 import { emit, parseOutputFormat } from './output.ts';
+import { visibleControls, visibleControlsKeepingLines } from './text-safety.ts';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -101,12 +102,12 @@ export async function main(argv: string[]): Promise<number> {
     });
   } catch (error) {
     if (error instanceof CliError) {
-      process.stderr.write(`error: ${redactText(error.message)}\n`);
-      if (error.fix) process.stderr.write(`fix: ${redactText(error.fix)}\n`);
+      process.stderr.write(`error: ${visibleControls(redactText(error.message))}\n`);
+      if (error.fix) process.stderr.write(`fix: ${visibleControls(redactText(error.fix))}\n`);
       return error.exitCode;
     }
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    process.stderr.write(`internal error (please report it): ${redactText(message)}\n`);
+    process.stderr.write(`internal error (please report it): ${visibleControlsKeepingLines(redactText(message))}\n`);
     return EXIT.internal;
   } finally {
     process.off('SIGINT', onSignal);

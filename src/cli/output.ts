@@ -1,5 +1,6 @@
 // The CLI's one output layer. Commands return data plus tables; this module alone decides how they look
 // (table, json, csv, md, html) and where they go. JSON mode writes only JSON to stdout; logs go to stderr.
+import { visibleControls, visibleControlsKeepingLines } from './text-safety.ts';
 import { writeFileSync } from 'node:fs';
 import { usageError } from './errors.ts';
 
@@ -55,12 +56,7 @@ export function detectStyle(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv 
 const bold = (style: Style, text: string) => (style.color ? `\u001b[1m${text}\u001b[22m` : text);
 
 /** Terminal characters that could rewrite the screen are shown escaped, never interpreted. */
-function printable(text: string): string {
-  return text.replace(
-    /[\u0000-\u001f\u007f-\u009f]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
-}
+const printable = visibleControls;
 
 export function renderTerminalTable(table: Table, style: Style): string {
   const cells = table.rows.map((row) => table.columns.map((c) => printable(cellText(row[c.key]))));
@@ -72,7 +68,7 @@ export function renderTerminalTable(table: Table, style: Style): string {
     return table.columns[i]?.align === 'right' ? text.padStart(width) : text.padEnd(width);
   };
   const lines: string[] = [];
-  if (table.title) lines.push(bold(style, table.title));
+  if (table.title) lines.push(bold(style, printable(table.title)));
   lines.push(
     bold(
       style,
@@ -96,7 +92,7 @@ export function renderTerminalTable(table: Table, style: Style): string {
 /** RFC 4180: quote fields holding a comma, quote or line break; double the quotes. CRLF line ends. */
 export function renderCsv(table: Table): string {
   const field = (value: Cell) => {
-    const text = cellText(value);
+    const text = visibleControlsKeepingLines(cellText(value));
     // A leading =, +, - or @ makes spreadsheets evaluate the cell: prefix a quote so data stays data.
     const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
     return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
@@ -112,8 +108,10 @@ export function renderCsv(table: Table): string {
  * into a mailto link), `|` would split a table cell and a line break would end the row.
  */
 export function escapeMarkdown(value: Cell): string {
-  return cellText(value)
+  return visibleControlsKeepingLines(cellText(value))
     .replace(/\\/g, '\\\\')
+    // `[x](javascript:…)` and `![](https://…/pixel.png)` would become a live link and a tracking image.
+    .replace(/[[\]!]/g, (c) => `\\${c}`)
     .replace(/\|/g, '\\|')
     .replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'))
     .replace(/\r?\n|\r/g, '<br>');
@@ -131,7 +129,7 @@ export function renderMarkdownTable(table: Table): string {
 }
 
 export function escapeHtml(value: Cell): string {
-  return cellText(value).replace(
+  return visibleControlsKeepingLines(cellText(value)).replace(
     /[&<>"'`]/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' })[c] ?? c,
   );
@@ -185,7 +183,7 @@ export function render(output: CommandOutput, format: OutputFormat, style: Style
     case 'html':
       return renderHtml(output);
     case 'table':
-      return `${[...output.tables.map((t) => renderTerminalTable(t, style)), ...(output.notes ?? [])].join('\n\n')}\n`;
+      return `${[...output.tables.map((t) => renderTerminalTable(t, style)), ...(output.notes ?? []).map(printable)].join('\n\n')}\n`;
   }
 }
 

@@ -1,6 +1,7 @@
 // Reading one sink entry of the config: typed getters that name the offending key in their errors, and secrets
 // taken from an environment variable or a file (never inline), registered for redaction as soon as they are read.
 
+import { envReferenceProblem } from '../core/env-reference.ts';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { registerSecret } from '../graph/redact.ts';
@@ -133,6 +134,8 @@ export class Reader {
   /** Reads `<name>Env` or `<name>File` (exactly one); the value is registered for redaction at once. */
   secret(name: string, what: string): string {
     const envName = this.string(`${name}Env`);
+    const misuse = envName === undefined ? undefined : envReferenceProblem(`${name}Env`, envName);
+    if (misuse) throw new SinkConfigError(this.#key(`${name}Env`), misuse.problem, misuse.fix);
     const fileKey = `${name}File`;
     const file = this.string(fileKey);
     if ((envName === undefined) === (file === undefined))

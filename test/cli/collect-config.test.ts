@@ -29,6 +29,17 @@ test('durations and instants', () => {
   assert.throws(() => parseInstant('soon', now, '--until'), /--until: 'soon' is neither/);
 });
 
+test('an instant that names an impossible calendar date is refused, not rolled over', () => {
+  const now = Date.parse('2026-12-02T12:00:00Z');
+  // Date.parse reads 2026-11-31 as 1 December: the search would silently start a day late.
+  assert.throws(() => parseInstant('2026-11-31', now, '--since'), /--since: '2026-11-31' is not a real date \(2026-11 has 30 days\)/);
+  assert.throws(() => parseInstant('2026-02-29T10:00:00Z', now, '--until'), /2026-02 has 28 days/);
+  assert.throws(() => parseInstant('2026-13-01', now, '--since'), /month 13 does not exist/);
+  assert.throws(() => parseInstant('2026-11-30T24:30:00Z', now, '--since'), /hour 24 does not exist/);
+  assert.equal(parseInstant('2028-02-29', now, '--since'), Date.parse('2028-02-29T00:00:00Z'), 'leap day');
+  assert.equal(parseInstant('2026-11-30T23:59:59Z', now, '--since'), Date.parse('2026-11-30T23:59:59Z'));
+});
+
 test('the collector section names the offending key', () => {
   assert.deepEqual(
     parseCollectorSection({ delay: '2m', trailingWindow: '24h', cycleInterval: '1m', since: '7d' }),

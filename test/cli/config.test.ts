@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,5 +117,30 @@ describe('environment config', () => {
       () => configFromEnv({ MAILTRACE_TENANT_ID: TENANT, MAILTRACE_CLIENT_ID: CLIENT }),
       /no credential/,
     );
+  });
+});
+
+describe('config file input that is not a small regular file', () => {
+  it('accepts a config saved with a UTF-8 byte-order mark', () => {
+    const config = loadConfigFile(writeConfig(`\uFEFF${JSON.stringify({ version: 1, tenants: [good] })}`));
+    assert.equal(config.tenants[0]?.name, 'contoso');
+  });
+
+  it('refuses a FIFO, a device and a directory at once instead of hanging or reading forever', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mailtrace-config-'));
+    const fifo = join(dir, 'pipe.json');
+    execFileSync('mkfifo', [fifo]);
+    for (const path of [fifo, '/dev/zero', dir])
+      assert.throws(
+        () => loadConfigFile(path, {}),
+        (error: unknown) =>
+          error instanceof ConfigError && /is not a regular file/.test(error.message) && /not a directory, device or pipe/.test(error.fix ?? ''),
+        path,
+      );
+  });
+
+  it('refuses a config file larger than any config, naming its size', () => {
+    const path = writeConfig(`{"version":1,"tenants":[],"pad":"${'x'.repeat(1024 * 1024)}"}`);
+    assert.throws(() => loadConfigFile(path, {}), /bytes, more than 1048576 a config file can be/);
   });
 });

@@ -208,6 +208,14 @@ describe('mailtrace investigate', () => {
     assert.match(stderr, /fix: /);
   });
 
+  it('an empty or blank --mailbox is a usage error, not a search of nothing', async () => {
+    for (const blank of ['', '   ']) {
+      const { code, stderr } = await run(['investigate', '<a@b.c>', '-c', rig.config, '--mailbox', blank]);
+      assert.equal(code, EXIT.usage, stderr);
+      assert.match(stderr, /--mailbox is empty/);
+    }
+  });
+
   it('--mailbox restricts the search; an unknown address is listed as not searched', async () => {
     const holder = rig.tenant.users.find(
       (u) =>

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 import {
   type CommandOutput,
   detectStyle,
@@ -107,4 +107,25 @@ describe('markdown document', () => {
     assert.ok(md.includes('scope: &lt;x@y&gt; \\| z'));
     assert.ok(!md.includes('<a+b'));
   });
+});
+
+test('hostile text: no control byte or bidi override reaches csv, md, html or the terminal; md links are inert', () => {
+  const hostile =
+    '\u001b]0;pwned\u0007\u001b[2J\u001b]8;;https://evil/\u0007click\u001b]8;;\u0007 [x](javascript:alert(1)) ' +
+    '![](https://evil/pixel.png) \u202Efdp.exe';
+  const table = { columns: [{ key: 's', header: 'Subject' }], rows: [{ s: hostile }, { s: '=HYPERLINK("https://evil")' }] };
+  type Output = Parameters<typeof render>[0];
+  const out = { title: hostile, notes: [hostile], tables: [table], data: { subject: hostile } } as unknown as Output;
+  for (const format of ['csv', 'md', 'html', 'table'] as const) {
+    const text = render(out, format, { color: false } as Parameters<typeof render>[2]);
+    assert.doesNotMatch(text, /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/, format);
+    assert.match(text, /u001b/, `${format} shows the escape visibly`);
+  }
+  const md = render(out, 'md', { color: false } as Parameters<typeof render>[2]);
+  assert.doesNotMatch(md, /(?<!\\)\[x\]\(javascript/);
+  assert.doesNotMatch(md, /(?<!\\)!\[\]\(https/);
+  assert.match(render(out, 'csv', { color: false } as Parameters<typeof render>[2]), /^"'=HYPERLINK/m);
+  const json = render(out, 'json', { color: false } as Parameters<typeof render>[2]);
+  assert.doesNotMatch(json, /[\u0000-\u0009\u000b-\u001f]/, 'JSON.stringify escapes controls');
+  assert.ok(json.includes('\\u001b'));
 });

@@ -59,6 +59,17 @@ test('trace rejects a malformed message id, an unknown status and an impossible 
   assert.equal(inverted.code, 2);
 });
 
+test('a pasted 20,000-character --subject is a usage error up front, not "try again later"', async () => {
+  const requestsBefore = h.sim.stats.totalRequests;
+  const long = await runCli(['trace', '--config', h.configPath, '--subject', 'x'.repeat(20_000)]);
+  assert.equal(long.code, 2, long.stderr);
+  assert.match(long.stderr, /--subject is 20000 characters, longer than a subject can be \(998\)/);
+  assert.doesNotMatch(long.stderr, /try again/);
+  assert.equal(h.sim.stats.totalRequests, requestsBefore, 'no Graph request was made');
+  const longest = await runCli(['trace', '--config', h.configPath, '--subject', 'x'.repeat(998), '-o', 'json']);
+  assert.equal(longest.code, 0, longest.stderr);
+});
+
 test('trace --local reads the store filled by collect, as CSV; --limit truncates and says so', async () => {
   const collected = await runCli(['collect', '--once', '--config', h.configPath, '--since', '2d']);
   assert.equal(collected.code, 0, collected.stderr);
@@ -104,4 +115,11 @@ test('trace --local without a store says how to get one', async () => {
   assert.equal(result.code, 6);
   assert.match(result.stderr, /no store at/);
   assert.match(result.stderr, /fix: run `mailtrace collect` first/);
+});
+
+test('an error line quoting hostile input shows its control bytes instead of sending them to the terminal', async () => {
+  const run = await runCli(['trace', '--config', h.configPath, '--status', '\u001b]0;pwned\u0007\u001b[2J\u202e']);
+  assert.equal(run.code, 2);
+  assert.doesNotMatch(run.stderr, /[\u001b\u0007\u202e]/);
+  assert.match(run.stderr, /--status '\\u001b\]0;pwned\\u0007\\u001b\[2J\\u202e' is not a message trace status/);
 });

@@ -2,7 +2,8 @@
 // (reports, NDJSON, HTML, the SQLite file as text) scanned for the client secret, access tokens (JWT shapes: the
 // simulator issues JWTs) and private key PEM blocks. Plus XSS: an HTML report over hostile names has no markup.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCli, startSimFixture } from '../cli/sim-fixture.ts';
@@ -87,4 +88,54 @@ test('no command leaks the client secret, an access token or a private key, even
   } finally {
     await fx.close();
   }
+});
+
+// A secret pasted into a key that should name an environment variable: every message about the key used to print
+// it. Client secrets contain '~' and '.', HEC tokens are UUIDs, Elastic keys are long base64.
+const PASTED = {
+  clientSecretEnv: 'Abc8Q~pasted.client-secret_0123456789',
+  tokenEnv: '3f2a9c1e-7b4d-4e8a-9c0f-1a2b3c4d5e6f',
+  apiKeyEnv: 'VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeUFrR3F6UFpndw',
+};
+
+test('a secret pasted into a …Env key is never printed by config errors, doctor or sinks check', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mailtrace-pasted-'));
+  writeFileSync(join(dir, 'secret.txt'), 'Abc8Q~file-secret\n');
+  chmodSync(join(dir, 'secret.txt'), 0o600);
+  const tenant = {
+    name: 'contoso',
+    tenantId: '11111111-2222-4333-8444-555555555555',
+    clientId: '66666666-7777-4888-9999-000000000000',
+  };
+  const write = (name: string, doc: unknown) => {
+    const path = join(dir, name);
+    writeFileSync(path, JSON.stringify(doc));
+    return path;
+  };
+  const pastedTenant = write('tenant.json', {
+    version: 1,
+    tenants: [{ ...tenant, clientSecretEnv: PASTED.clientSecretEnv }],
+  });
+  const pastedSinks = write('sinks.json', {
+    version: 1,
+    tenants: [{ ...tenant, clientSecretFile: 'secret.txt' }],
+    sinks: [
+      { type: 'splunk-hec', url: 'https://127.0.0.1:9/services/collector', tokenEnv: PASTED.tokenEnv },
+      { type: 'elasticsearch', url: 'https://127.0.0.1:9', apiKeyEnv: PASTED.apiKeyEnv },
+    ],
+  });
+  const runs = [
+    await runCli(['trace', '--config', pastedTenant, '--message-id', '<a@b.c>']),
+    await runCli(['doctor', '--config', pastedTenant]),
+    await runCli(['sinks', 'check', '--config', pastedSinks]),
+    await runCli(['sinks', 'check', '--config', pastedSinks, '--output', 'json']),
+  ];
+  for (const run of runs) {
+    const text = run.stdout + run.stderr;
+    for (const value of Object.values(PASTED)) assert.ok(!text.includes(value), `printed: ${text}`);
+    assert.notEqual(run.code, 0, text);
+  }
+  assert.match(runs[0]!.stderr, /clientSecretEnv must name an environment variable; the value given looks like a secret itself and is not shown/);
+  assert.match(runs[2]!.stdout + runs[2]!.stderr, /tokenEnv must name an environment variable/);
+  assert.match(runs[2]!.stdout + runs[2]!.stderr, /apiKeyEnv must name an environment variable/);
 });

@@ -106,6 +106,8 @@ export const investigateCommand: Command = {
     if (since !== undefined && until !== undefined && Date.parse(since) > Date.parse(until))
       throw usageError(`impossible time range: --since ${since} is after --until ${until}`, 'swap them');
     const concurrency = checkConcurrency(str('concurrency'));
+    if (Array.isArray(v.mailbox) && (v.mailbox as string[]).some((m) => m.trim() === ''))
+      throw usageError('--mailbox is empty', 'give a mailbox address such as adele@contoso.com, or drop --mailbox');
     const resumeId = str('resume');
     // Bad ids are a usage error whatever the config says: read them before the config is looked for.
     const wantsStdin = args.positionals.includes('-');

@@ -124,6 +124,11 @@ export function parseQuery(args: ParsedArgs, now: number): Query {
   const subject = stringValue(args, 'subject');
   if (subject !== undefined) {
     if (subject === '') throw usageError('--subject is empty', 'give the text the subject contains');
+    if (subject.length > MAX_SUBJECT_FILTER)
+      throw usageError(
+        `--subject is ${subject.length} characters, longer than a subject can be (${MAX_SUBJECT_FILTER})`,
+        'give a shorter part of the subject; contains-matching finds it',
+      );
     criteria.subjectContains = subject;
   }
   const from = parseInstant(stringValue(args, 'since') ?? DEFAULT_SINCE, now, '--since');
@@ -136,6 +141,13 @@ export function parseQuery(args: ParsedArgs, now: number): Query {
     throw usageError(`--limit '${limitText}' is not a count`, 'give a whole number from 1 to 1000000');
   return { criteria, from, until, limit };
 }
+
+/**
+ * A subject filter longer than any subject line matches nothing and only makes Graph refuse the URL, which the
+ * analyst then reads as a transient failure. RFC 5322 §2.1.1 caps a line at 998 characters; a longer filter is a
+ * paste mistake, not a search.
+ */
+const MAX_SUBJECT_FILTER = 998;
 
 function storePathOf(args: ParsedArgs, configStore: string | undefined): string {
   return stringValue(args, 'store') ?? configStore ?? DEFAULT_STORE_PATH;
