@@ -190,8 +190,31 @@ export function render(output: CommandOutput, format: OutputFormat, style: Style
 /** Writes the rendered output to --out FILE or stdout. */
 export function emit(output: CommandOutput, format: OutputFormat, outFile: string | undefined): void {
   if (outFile) {
-    writeFileSync(outFile, render(output, format, { color: false }));
+    writeOutFile(outFile, render(output, format, { color: false }), '--out');
     return;
   }
   process.stdout.write(render(output, format, detectStyle(process.stdout)));
+}
+
+const WRITE_FIXES: Record<string, string> = {
+  EISDIR: 'give a file name, not a directory',
+  ENOENT: 'create the directory first, or give a path in an existing one',
+  ENOSPC: 'free some space on that disk, or write elsewhere',
+  EACCES: 'check the permissions of the file and its directory',
+};
+
+/**
+ * Writes a result or report file. A directory, a missing directory or a full disk is the analyst's path to fix,
+ * not a crash with a stack trace.
+ */
+export function writeOutFile(path: string, text: string, option: string): void {
+  try {
+    writeFileSync(path, text);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unwritable';
+    throw usageError(
+      `${option}: cannot write '${visibleControls(path)}' (${code})`,
+      WRITE_FIXES[code] ?? 'check the path, its permissions and the free space',
+    );
+  }
 }

@@ -10,7 +10,9 @@ import {
   renderMarkdownTable,
   renderTerminalTable,
   type Table,
+  writeOutFile,
 } from '../../src/cli/output.ts';
+import { CliError, EXIT } from '../../src/cli/errors.ts';
 
 const hostile: Table = {
   title: 'Copies',
@@ -128,4 +130,19 @@ test('hostile text: no control byte or bidi override reaches csv, md, html or th
   const json = render(out, 'json', { color: false } as Parameters<typeof render>[2]);
   assert.doesNotMatch(json, /[\u0000-\u0009\u000b-\u001f]/, 'JSON.stringify escapes controls');
   assert.ok(json.includes('\\u001b'));
+});
+
+test('--out on a directory, in a missing directory or on a full disk is a usage error with a fix, not a crash', () => {
+  const cases: [string, RegExp][] = [
+    ['/tmp', /\(EISDIR\)/],
+    ['/nonexistent-mailtrace-dir/x.csv', /\(ENOENT\)/],
+    ['/dev/full', /\(ENOSPC\)/],
+  ];
+  for (const [path, code] of cases)
+    assert.throws(
+      () => writeOutFile(path, 'x', '--out'),
+      (error: unknown) =>
+        error instanceof CliError && error.exitCode === EXIT.usage && code.test(error.message) && !!error.fix,
+      path,
+    );
 });

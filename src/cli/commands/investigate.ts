@@ -1,7 +1,6 @@
 // `mailtrace investigate`: every copy of an internet message id across the tenant(s), trace first, with honest
 // coverage. Parses and validates the input, runs one investigation per tenant (a tenant that cannot sign in is
 // reported, not fatal), records each run in the store and hands the result to the output layer.
-import { writeFileSync } from 'node:fs';
 import { investigationOutput, type TenantInvestigation } from '../../cli/reports/investigation.ts';
 import { TokenError } from '../../graph/errors.ts';
 import { createLogger } from '../../graph/logger.ts';
@@ -34,7 +33,7 @@ import {
   investigationSinks,
   sendInvestigationEvents,
 } from '../investigation-sinks.ts';
-import { renderHtml } from '../output.ts';
+import { renderHtml, writeOutFile } from '../output.ts';
 import { clientForTenant } from '../tenant-client.ts';
 import { resolveTenants, TENANT_OPTION_HELP, TENANT_OPTIONS } from '../tenant-options.ts';
 
@@ -166,7 +165,8 @@ export const investigateCommand: Command = {
       }
       const output = investigationOutput(results, { format: str('output') ?? 'table' });
       const htmlReport = str('html-report');
-      if (htmlReport !== undefined) writeFileSync(htmlReport, renderHtml(investigationOutput(results)));
+      if (htmlReport !== undefined)
+        writeOutFile(htmlReport, renderHtml(investigationOutput(results)), '--html-report');
       if (toSinks) await sendToSinks(toSinks, results, selected, context);
       return output;
     } finally {
