@@ -6,13 +6,13 @@
 /** C0, DEL, C1, and the Unicode bidi embedding, override and isolate controls and marks. */
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
+const asEscape = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
 export function visibleControls(text: string): string {
-  return text.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(UNSAFE, asEscape);
 }
 
 /** Like visibleControls, but keeps line breaks and tabs for formats that escape them their own way. */
 export function visibleControlsKeepingLines(text: string): string {
-  return text.replace(UNSAFE, (c) =>
-    c === '\n' || c === '\r' || c === '\t' ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  return text.replace(UNSAFE, (c) => (c === '\n' || c === '\r' || c === '\t' ? c : asEscape(c)));
 }
