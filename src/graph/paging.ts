@@ -14,18 +14,19 @@ export interface GraphPage<T> {
 }
 
 interface CollectionBody<T> {
-  value?: T[];
+  value: T[];
   '@odata.count'?: number;
   '@odata.nextLink'?: string;
 }
 
 /**
- * A 200 whose body is not an object (a proxy's empty answer, a truncated body) or whose `value` is not an
- * array must not read as an empty page: a collector would checkpoint the window as holding no rows.
+ * A 2xx must carry the collection. A body that is not an object (a proxy's empty answer, a truncated body), `{}`,
+ * or an error body sent with 200 must not read as an empty page: a collector would checkpoint the window as
+ * holding no rows. Graph always sends `value`, as `[]` when a collection is empty (OData JSON format 4.01 §12).
  */
 function readCollection<T>(body: unknown, request: GraphRequest, response: GraphResponse): CollectionBody<T> {
   const collection = body !== null && typeof body === 'object' ? (body as CollectionBody<T>) : undefined;
-  if (collection && (collection.value === undefined || Array.isArray(collection.value))) return collection;
+  if (collection && Array.isArray(collection.value)) return collection;
   throw new GraphError({
     status: response.status,
     code: 'InvalidResponse',
@@ -39,7 +40,8 @@ export async function* pages<T>(send: Send, request: GraphRequest): AsyncIterabl
   let current: GraphRequest = request;
   let count: number | undefined;
   let first = true;
-  const followed = new Set<string>();
+  // The first URL counts as followed: a nextLink back to it would page forever too.
+  const followed = new Set<string>([request.url]);
   for (;;) {
     const response = await send<unknown>(current);
     const body = readCollection<T>(response.body, current, response);
@@ -48,7 +50,7 @@ export async function* pages<T>(send: Send, request: GraphRequest): AsyncIterabl
       first = false;
     }
     const nextLink = typeof body['@odata.nextLink'] === 'string' ? body['@odata.nextLink'] : undefined;
-    yield { items: Array.isArray(body.value) ? body.value : [], count, nextLink, response };
+    yield { items: body.value, count, nextLink, response };
     if (nextLink === undefined) return;
     // A nextLink seen before would page forever.
     if (followed.has(nextLink))

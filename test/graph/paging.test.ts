@@ -100,15 +100,41 @@ test('paginate yields items; quota, mailbox and signal travel with every page; b
   }
 });
 
-test('a collection without value yields no items and stops; a failed page propagates', async () => {
-  const empty: Send = (async () => ({
-    status: 200,
-    headers: new Headers(),
-    body: {},
-    requestId: undefined,
-    clientRequestId: 'c',
-  })) as Send;
-  assert.deepEqual(await collectAll(paginate(empty, { method: 'GET', url: '/x' })), []);
+/** A Send that answers every request with status 200 and the given bodies in turn. */
+function answering(...bodies: unknown[]): Send & { urls: string[] } {
+  const urls: string[] = [];
+  const send = (async (request: GraphRequest) => {
+    urls.push(request.url);
+    return { status: 200, headers: new Headers(), body: bodies[Math.min(urls.length, bodies.length) - 1], requestId: undefined, clientRequestId: 'c' };
+  }) as Send & { urls: string[] };
+  send.urls = urls;
+  return send;
+}
+
+test('a 200 without the collection is an InvalidResponse, never an empty page', async () => {
+  // {} and an error body sent with 200 once read as "no rows": the collector checkpointed a window as empty.
+  for (const body of [{}, { error: { code: 'InternalServerError', message: 'boom' } }, { value: 'x' }, null, 'ok']) {
+    await assert.rejects(
+      collectAll(paginate(answering(body), { method: 'GET', url: '/x' })),
+      (error: unknown) => error instanceof GraphError && error.code === 'InvalidResponse',
+      `body ${JSON.stringify(body)}`,
+    );
+  }
+  assert.deepEqual(await collectAll(paginate(answering({ value: [] }), { method: 'GET', url: '/x' })), []);
+});
+
+test('a nextLink back to a URL already read (the first one included) fails instead of reading it again', async () => {
+  const first = 'https://g/v1.0/x?$filter=a';
+  const loop = answering({ value: [1], '@odata.nextLink': first });
+  const got: number[] = [];
+  await assert.rejects(async () => {
+    for await (const item of paginate<number>(loop, { method: 'GET', url: first })) got.push(item);
+  }, (error: unknown) => error instanceof GraphError && error.code === 'InvalidResponse');
+  assert.deepEqual(loop.urls, [first], 'the first page is read once');
+  assert.deepEqual(got, [1]);
+});
+
+test('a failed page propagates after the items of the pages before it', async () => {
   let calls = 0;
   const failingSecond: Send = (async () => {
     calls++;
