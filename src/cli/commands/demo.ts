@@ -1,7 +1,6 @@
 // `mailtrace demo`: the whole product on a simulated tenant in under a minute. It narrates on stderr what it
 // does, collects message traces into a local SQLite file, investigates the seeded phishing campaign and prints
 // the summary; stdout carries only the result, so `--output json` stays machine-readable.
-import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { generateTenant } from '../../simulator/generate.ts';
 import { pickApp } from '../../simulator/main.ts';
@@ -11,6 +10,7 @@ import type { Command } from '../command.ts';
 import { OUTPUT_OPTION_HELP, OUTPUT_OPTIONS } from '../command.ts';
 import type { TenantConfig } from '../config.ts';
 import { runDemoSteps } from '../demo/steps.ts';
+import { prepareDemoDir } from '../demo/workdir.ts';
 import { usageError } from '../errors.ts';
 
 function positiveInt(value: unknown, name: string, fallback: number, max: number): number {
@@ -44,7 +44,7 @@ export const demoCommand: Command = {
     '    --users N         users in the simulated tenant (default 2000)',
     '    --days D          days of mail traffic to generate (default 3)',
     '    --seed S          generator seed (default 42)',
-    '    --dir DIR         where the SQLite history, NDJSON and HTML report go (default .tmp/demo)',
+    '    --dir DIR         where the history, NDJSON and HTML report go (default .tmp/demo); new, empty or a demo\'s',
     '    --latency MODE    realistic (default: Graph-like response times) or zero',
     ...OUTPUT_OPTION_HELP,
   ],
@@ -55,10 +55,9 @@ export const demoCommand: Command = {
     const latency = (args.values.latency as string | undefined) ?? 'realistic';
     if (latency !== 'realistic' && latency !== 'zero')
       throw usageError('--latency must be realistic or zero');
-    const dir = resolve((args.values.dir as string | undefined) ?? join('.tmp', 'demo'));
-    // Each demo starts from an empty history so that its figures mean the same thing every time.
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
+    const given = args.values.dir as string | undefined;
+    const dir = resolve(given ?? join('.tmp', 'demo'));
+    prepareDemoDir(dir, given === undefined);
 
     const say = (line: string) => context.stderr.write(`${line}\n`);
     const started = performance.now();
