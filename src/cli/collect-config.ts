@@ -13,6 +13,8 @@ export interface CollectorSettings {
   cycleIntervalMs?: number;
   /** Backfill depth: collect from now minus this on the first run. */
   sinceMs?: number;
+  /** How long a tenant's lease lasts unless renewed (a collector killed on another host holds it this long). */
+  leaseTtlMs?: number;
 }
 
 /** An NDJSON file; the SIEM sinks keep their validated options for their own factory (see sinks/config.ts). */
@@ -100,7 +102,7 @@ function durationKey(raw: Record<string, unknown>, key: string, where: string): 
   return ms;
 }
 
-const COLLECTOR_KEYS = ['delay', 'trailingWindow', 'cycleInterval', 'since'] as const;
+const COLLECTOR_KEYS = ['delay', 'trailingWindow', 'cycleInterval', 'since', 'leaseTtl'] as const;
 
 /** Validates the top-level `collector` object (every key optional). */
 export function parseCollectorSection(raw: unknown, where = 'collector'): CollectorSettings {
@@ -114,6 +116,13 @@ export function parseCollectorSection(raw: unknown, where = 'collector'): Collec
   const trailingWindowMs = durationKey(raw, 'trailingWindow', where);
   const cycleIntervalMs = durationKey(raw, 'cycleInterval', where);
   const sinceMs = durationKey(raw, 'since', where);
+  const leaseTtlMs = durationKey(raw, 'leaseTtl', where);
+  if (leaseTtlMs !== undefined && (leaseTtlMs < 10_000 || leaseTtlMs > UNIT_MS.h!))
+    throw configError(
+      `${where}.leaseTtl`,
+      'must be from 10s to 1h',
+      'shorter risks a busy collector losing its tenant; longer makes a crashed one block others for long: "60s" is the default',
+    );
   if (sinceMs !== undefined && sinceMs > 90 * UNIT_MS.d!)
     throw configError(
       `${where}.since`,
@@ -125,6 +134,7 @@ export function parseCollectorSection(raw: unknown, where = 'collector'): Collec
     ...(trailingWindowMs !== undefined ? { trailingWindowMs } : {}),
     ...(cycleIntervalMs !== undefined ? { cycleIntervalMs } : {}),
     ...(sinceMs !== undefined ? { sinceMs } : {}),
+    ...(leaseTtlMs !== undefined ? { leaseTtlMs } : {}),
   };
 }
 

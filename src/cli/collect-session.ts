@@ -9,7 +9,6 @@ import { ResumingNdjsonSink } from '../sinks/ndjson-resume.ts';
 import type { Sink } from '../sinks/types.ts';
 import { openStore, type Store, StoreError } from '../store/index.ts';
 import { Collector, CollectorConfigError, type CollectorOptions } from '../trace/collector.ts';
-import { readOutbox } from '../trace/outbox.ts';
 import type { CollectorSettings, SinkConfig } from './collect-config.ts';
 import type { TenantConfig } from './config.ts';
 import { CliError, EXIT } from './errors.ts';
@@ -63,7 +62,13 @@ export interface CollectSessionOptions {
   collector?: Partial<
     Pick<
       CollectorOptions,
-      'onProgress' | 'onCycle' | 'pageSize' | 'maxWindowMs' | 'reconcileIntervalMs' | 'maxPagesPerWindow'
+      | 'onProgress'
+      | 'onCycle'
+      | 'pageSize'
+      | 'maxWindowMs'
+      | 'reconcileIntervalMs'
+      | 'maxPagesPerWindow'
+      | 'lease'
     >
   >;
 }
@@ -81,8 +86,7 @@ export function openCollectSession(options: CollectSessionOptions): CollectSessi
   const clients: { close(): Promise<void> }[] = [];
   let sinks: Sink[] = [];
   try {
-    const owed = owedBySink(store, options.tenants);
-    sinks = buildSinks(options, owed);
+    sinks = buildSinks(options);
     const ledger = store.quotaLedger();
     const tenants = options.tenants.map((tenant) => {
       const client = clientForTenant(tenant, {
@@ -111,6 +115,7 @@ export function openCollectSession(options: CollectSessionOptions): CollectSessi
       ...(settings.trailingWindowMs !== undefined ? { trailingWindowMs: settings.trailingWindowMs } : {}),
       ...(settings.cycleIntervalMs !== undefined ? { cycleIntervalMs: settings.cycleIntervalMs } : {}),
       ...(since !== undefined ? { since } : {}),
+      ...(settings.leaseTtlMs !== undefined ? { lease: { ttlMs: settings.leaseTtlMs } } : {}),
       ...options.collector,
     });
     let closed = false;
@@ -164,22 +169,7 @@ export function openStoreOrExplain(path: string): Store {
   }
 }
 
-/** Sink name → keys of events some tenant's outbox still owes it (undelivered or unrecorded at a crash). */
-function owedBySink(store: Store, tenants: readonly TenantConfig[]): Map<string, Set<string>> {
-  const owed = new Map<string, Set<string>>();
-  for (const tenant of tenants) {
-    for (const entry of readOutbox(store, tenant.tenantId)) {
-      for (const sink of entry.sinks) {
-        const keys = owed.get(sink) ?? new Set<string>();
-        keys.add(entry.key);
-        owed.set(sink, keys);
-      }
-    }
-  }
-  return owed;
-}
-
-function buildSinks(options: CollectSessionOptions, owed: Map<string, Set<string>>): Sink[] {
+function buildSinks(options: CollectSessionOptions): Sink[] {
   const entries: SinkConfig[] = (options.sinks ?? []).filter(
     (s) => options.ndjson === undefined || sinkName(s) !== 'ndjson',
   );
@@ -192,7 +182,6 @@ function buildSinks(options: CollectSessionOptions, owed: Map<string, Set<string
           env: options.env ?? process.env,
           logger: options.logger,
           ...(options.stdout ? { stdout: options.stdout } : {}),
-          owedKeys: owed.get(sinkName(entry)) ?? [],
         }),
       );
   } catch (error) {
@@ -213,8 +202,6 @@ export interface BuildSinkOptions {
   logger?: Logger | undefined;
   /** Where an ndjson sink with path '-' writes (default process.stdout). */
   stdout?: Writable;
-  /** NDJSON: keys a killed run may already have written (see ResumingNdjsonSink). */
-  owedKeys?: Iterable<string>;
 }
 
 /**
@@ -226,7 +213,7 @@ export function buildConfiguredSink(entry: SinkConfig, options: BuildSinkOptions
   const name = sinkName(entry);
   if ('path' in entry) {
     if (entry.path === '-') return new NdjsonSink({ stream: options.stdout ?? process.stdout }, { name });
-    return new ResumingNdjsonSink({ path: entry.path, name, owedKeys: options.owedKeys ?? [] });
+    return new ResumingNdjsonSink({ path: entry.path, name });
   }
   const factory = SINK_FACTORIES.get(entry.type) ?? siemSinkFactory;
   return factory({

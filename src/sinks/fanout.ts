@@ -2,7 +2,7 @@
 // acknowledged (or deliberately dropped) it; a sink that failed it keeps owing it, and only that sink sees it
 // again, so a healthy sink is not handed duplicates because another one is down.
 
-import type { Sink, SinkAck, SinkEvent, SinkHealth } from './types.ts';
+import type { Sink, SinkAck, SinkEvent, SinkHealth, WriteOptions } from './types.ts';
 
 export interface PendingDelivery {
   event: SinkEvent;
@@ -38,6 +38,8 @@ export interface DeliverOptions {
    * events to a sink that already holds them.
    */
   onSettled?: (sink: Sink, keys: readonly string[]) => void | Promise<void>;
+  /** Passed to every sink's write (see WriteOptions). */
+  write?: WriteOptions;
 }
 
 export async function deliver(
@@ -54,7 +56,7 @@ export async function deliver(
     sinks.map(async (sink) => {
       const batch = deliveries.filter((d) => owed.get(d.event.key)?.has(sink.name)).map((d) => d.event);
       if (batch.length === 0) return;
-      const ack = await safeWrite(sink, batch);
+      const ack = await safeWrite(sink, batch, options.write);
       const answered = new Set<string>();
       for (const key of ack.acknowledged) {
         answered.add(key);
@@ -94,9 +96,9 @@ export async function deliver(
   return { settled, remaining, failed, dropped };
 }
 
-async function safeWrite(sink: Sink, batch: SinkEvent[]): Promise<SinkAck> {
+async function safeWrite(sink: Sink, batch: SinkEvent[], options: WriteOptions | undefined): Promise<SinkAck> {
   try {
-    return await sink.write(batch);
+    return await sink.write(batch, options);
   } catch (error) {
     const reason = `sink ${sink.name} threw: ${(error as Error)?.message ?? String(error)}`;
     return {
@@ -123,11 +125,12 @@ export class FanoutSink implements Sink {
     this.name = name;
   }
 
-  async write(batch: readonly SinkEvent[]): Promise<SinkAck> {
+  async write(batch: readonly SinkEvent[], options?: WriteOptions): Promise<SinkAck> {
     const names = this.sinks.map((s) => s.name);
     const outcome = await deliver(
       this.sinks,
       batch.map((event) => ({ event, sinks: names })),
+      options ? { write: options } : {},
     );
     const failedByKey = new Map<string, string>();
     for (const f of outcome.failed) failedByKey.set(f.key, `${f.sink}: ${f.reason}`);

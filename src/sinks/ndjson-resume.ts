@@ -1,22 +1,21 @@
 // Exactly-once NDJSON across crashes. The collector writes a batch, fsyncs it, and only then removes it from its
-// outbox; a process killed between the two redelivers that batch on restart, and an append-only file would hold
-// it twice. This wrapper is told which events the outbox still owes it, finds those already at the end of the
-// file (they are always among the last lines written), and acknowledges them without writing them again.
+// outbox; a process killed between the two redelivers that batch on restart (or the next lease holder does), and
+// an append-only file would hold it twice. Redelivered events are marked (SinkEvent.redelivered): for a batch
+// holding some, this wrapper looks for them at the end of the file (they are always among the last lines
+// written) and acknowledges those it finds without writing them again.
 //
-// Bound: the scan reads backwards from the end until every owed key is found or `maxScanBytes` (default 64 MiB)
-// has been read. Owed events are written after everything the outbox had already released, so they sit at the
-// tail; only other tenants' batches written meanwhile can separate them from it.
+// Bound: the scan reads backwards from the end until every redelivered key is found or `maxScanBytes` (default
+// 64 MiB) has been read. Owed events were written after everything the outbox had already released, so they sit
+// at the tail; only other tenants' batches written meanwhile can separate them from it.
 
 import { open } from 'node:fs/promises';
 import { NdjsonSink, type NdjsonSinkOptions } from './ndjson.ts';
-import type { Sink, SinkAck, SinkEvent, SinkHealth } from './types.ts';
+import type { Sink, SinkAck, SinkEvent, SinkHealth, WriteOptions } from './types.ts';
 
 export const DEFAULT_MAX_SCAN_BYTES = 64 * 1024 * 1024;
 
 export interface ResumingNdjsonSinkOptions extends NdjsonSinkOptions {
   path: string;
-  /** Keys of events the collector's outbox still owes this sink (undelivered, or delivered but unrecorded). */
-  owedKeys: Iterable<string>;
   maxScanBytes?: number;
 }
 
@@ -25,9 +24,6 @@ export class ResumingNdjsonSink implements Sink {
   readonly #inner: NdjsonSink;
   readonly #path: string;
   readonly #maxScanBytes: number;
-  #owed: Set<string>;
-  /** Owed keys already in the file: acknowledged without being written again. */
-  #onDisk: Promise<Set<string>> | undefined;
   /** How many redelivered events were recognised in the file (for tests and the run summary). */
   skipped = 0;
 
@@ -38,7 +34,6 @@ export class ResumingNdjsonSink implements Sink {
     );
     this.name = this.#inner.name;
     this.#path = options.path;
-    this.#owed = new Set(options.owedKeys);
     this.#maxScanBytes = options.maxScanBytes ?? DEFAULT_MAX_SCAN_BYTES;
   }
 
@@ -46,17 +41,16 @@ export class ResumingNdjsonSink implements Sink {
     return this.#inner.metrics;
   }
 
-  async write(batch: readonly SinkEvent[]): Promise<SinkAck> {
-    // Scanned before the inner sink first opens the file (and cuts a torn last line, which matches nothing).
-    this.#onDisk ??= findTailKeys(this.#path, this.#owed, this.#maxScanBytes);
-    const onDisk = await this.#onDisk;
-    if (onDisk.size === 0) return this.#inner.write(batch);
+  async write(batch: readonly SinkEvent[], options: WriteOptions = {}): Promise<SinkAck> {
+    const redelivered = new Set(batch.filter((e) => e.redelivered === true).map((e) => e.key));
+    if (redelivered.size === 0) return this.#inner.write(batch, options);
+    // Whole lines only: a torn last line (cut when the inner sink opens the file) matches nothing.
+    const onDisk = await findTailKeys(this.#path, redelivered, this.#maxScanBytes);
+    if (onDisk.size === 0) return this.#inner.write(batch, options);
     const already = batch.filter((e) => onDisk.has(e.key));
-    if (already.length === 0) return this.#inner.write(batch);
     const fresh = batch.filter((e) => !onDisk.has(e.key));
-    for (const e of already) onDisk.delete(e.key);
     this.skipped += already.length;
-    const ack = await this.#inner.write(fresh);
+    const ack = await this.#inner.write(fresh, options);
     return { ...ack, acknowledged: [...already.map((e) => e.key), ...ack.acknowledged] };
   }
 

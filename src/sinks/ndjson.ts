@@ -12,6 +12,7 @@ import {
   type SinkEvent,
   type SinkHealth,
   SinkMetrics,
+  type WriteOptions,
 } from './types.ts';
 
 export type NdjsonTarget = { path: string } | { stream: Writable };
@@ -34,19 +35,21 @@ export class NdjsonSink implements Sink {
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
   #lastError: string | undefined;
+  /** Why the last batch was refused by WriteOptions.assertOwner. */
+  #ownerError: string | undefined;
 
   constructor(target: NdjsonTarget, options: NdjsonSinkOptions = {}) {
     this.#target = target;
     this.name = options.name ?? 'ndjson';
   }
 
-  write(batch: readonly SinkEvent[]): Promise<SinkAck> {
-    const result = this.#queue.then(() => this.#write(batch));
+  write(batch: readonly SinkEvent[], options: WriteOptions = {}): Promise<SinkAck> {
+    const result = this.#queue.then(() => this.#write(batch, options));
     this.#queue = result.catch(() => undefined);
     return result;
   }
 
-  async #write(batch: readonly SinkEvent[]): Promise<SinkAck> {
+  async #write(batch: readonly SinkEvent[], options: WriteOptions): Promise<SinkAck> {
     if (batch.length === 0) return ackAll(batch);
     let ack: SinkAck;
     if (this.#closed) {
@@ -55,7 +58,12 @@ export class NdjsonSink implements Sink {
       const data = Buffer.from(batch.map((e) => JSON.stringify(e.ecs) + '\n').join(''), 'utf8');
       try {
         if ('stream' in this.#target) await writeToStream(this.#target.stream, data);
-        else await writeAll(await this.#handle(), data);
+        else {
+          const file = await this.#handle();
+          // Last moment before the bytes are committed to the file (a batch may have queued behind a slow one).
+          if (!this.#stillOwner(options)) return this.#refuse(batch);
+          await writeAll(file, data);
+        }
         this.#lastError = undefined;
         ack = ackAll(batch);
       } catch (error) {
@@ -64,6 +72,22 @@ export class NdjsonSink implements Sink {
         ack = failAll(batch, `NDJSON write failed: ${this.#lastError}`, RETRYABLE_FS_CODES.has(code));
       }
     }
+    this.metrics.record(batch, ack);
+    return ack;
+  }
+
+  #stillOwner(options: WriteOptions): boolean {
+    try {
+      options.assertOwner?.();
+      return true;
+    } catch (error) {
+      this.#ownerError = (error as Error).message;
+      return false;
+    }
+  }
+
+  #refuse(batch: readonly SinkEvent[]): SinkAck {
+    const ack = failAll(batch, `not written: ${this.#ownerError ?? 'this process no longer delivers'}`, true);
     this.metrics.record(batch, ack);
     return ack;
   }

@@ -18,6 +18,11 @@ export interface SinkEvent {
   row: TraceRow;
   ecs: EcsDocument;
   tenant: string;
+  /**
+   * The event was owed when this delivery began (left by a killed or failed run): a sink may already hold it.
+   * Idempotent sinks need nothing more; an append-only file checks its tail (ResumingNdjsonSink).
+   */
+  redelivered?: boolean;
 }
 
 export interface SinkFailure {
@@ -44,10 +49,19 @@ export interface SinkHealth {
   detail: string;
 }
 
+export interface WriteOptions {
+  /**
+   * Throws when this process may no longer deliver (another collector has taken the tenant's lease over). A
+   * sink that cannot deduplicate (an append-only file) calls it right before it writes, so that a collector
+   * frozen past its lease does not append what the new holder has written meanwhile.
+   */
+  assertOwner?: () => void;
+}
+
 export interface Sink {
   /** Unique among the sinks of one collector: the outbox remembers which sinks still owe an event by name. */
   readonly name: string;
-  write(batch: readonly SinkEvent[]): Promise<SinkAck>;
+  write(batch: readonly SinkEvent[], options?: WriteOptions): Promise<SinkAck>;
   /** Makes what was acknowledged durable (fsync, flush buffers); resolves when done. */
   flush(): Promise<void>;
   close(): Promise<void>;

@@ -3,6 +3,7 @@
 
 import { type Db, invalid } from './db.ts';
 import { StoreError } from './errors.ts';
+import { assertFence, type LeaseFence } from './leases.ts';
 import { requireTenant } from './traces.ts';
 
 export interface CheckpointRecord<T> {
@@ -15,6 +16,11 @@ export interface CheckpointRecord<T> {
 export interface SetCheckpointOptions {
   /** Refuse the write (StoreError 'conflict') unless the stored version is this one (0 = must not exist yet). */
   expectedVersion?: number;
+  /**
+   * Write only while this lease is held (StoreError 'fenced' otherwise), and record its epoch with the value:
+   * a value written under a later epoch is never overwritten from an earlier one.
+   */
+  fence?: LeaseFence;
 }
 
 export function getCheckpointRecord<T>(
@@ -54,10 +60,19 @@ export function setCheckpoint(
   const json = JSON.stringify(value);
   if (json === undefined) throw invalid(`checkpoint ${JSON.stringify(name)}: value is not JSON-serialisable`);
   return db.transaction(() => {
+    const fence = options.fence;
+    const lease = fence && assertFence(db, fence);
     const current = db
-      .prepare('SELECT version FROM checkpoints WHERE tenant = ? AND name = ?')
-      .get(tenant, name) as { version: number } | undefined;
+      .prepare('SELECT version, epoch FROM checkpoints WHERE tenant = ? AND name = ?')
+      .get(tenant, name) as { version: number; epoch: number } | undefined;
     const currentVersion = current?.version ?? 0;
+    if (fence && current && current.epoch > fence.epoch) {
+      throw new StoreError(
+        'fenced',
+        `checkpoint ${JSON.stringify(name)} of tenant ${tenant} was written under lease epoch ${current.epoch}, ` +
+          `later than this writer's ${fence.epoch}: the write was refused and changed nothing.`,
+      );
+    }
     if (options.expectedVersion !== undefined && options.expectedVersion !== currentVersion) {
       throw new StoreError(
         'conflict',
@@ -66,11 +81,12 @@ export function setCheckpoint(
       );
     }
     const next = currentVersion + 1;
+    const epoch = lease?.epoch ?? current?.epoch ?? 0;
     db.prepare(
-      `INSERT INTO checkpoints (tenant, name, value, version, updated_at) VALUES (?, ?, ?, ?, ?)
+      `INSERT INTO checkpoints (tenant, name, value, version, updated_at, epoch) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (tenant, name) DO UPDATE SET value = excluded.value, version = excluded.version,
-         updated_at = excluded.updated_at`,
-    ).run(tenant, name, json, next, updatedAt);
+         updated_at = excluded.updated_at, epoch = excluded.epoch`,
+    ).run(tenant, name, json, next, updatedAt, epoch);
     return next;
   });
 }

@@ -10,6 +10,7 @@ export type StoreErrorCode =
   | 'readonly' // file or directory not writable
   | 'io' // the operating system failed a read or write
   | 'conflict' // a versioned write lost against a concurrent one
+  | 'fenced' // a write under a lease that another holder has taken over since
   | 'invalid' // the caller passed something the store cannot keep
   | 'closed' // used after close()
   | 'internal';

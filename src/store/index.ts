@@ -1,6 +1,7 @@
 // Public surface of the store.
 export type { CheckpointRecord, SetCheckpointOptions } from './checkpoints.ts';
 export { StoreError, type StoreErrorCode } from './errors.ts';
+export { describeHolder, type Lease, type LeaseAttempt, type LeaseClaim, type LeaseFence } from './leases.ts';
 export { SqliteQuotaLedger } from './quota.ts';
 export type { FinishRun, ListRuns, RunRecord, RunStatus, StartRun } from './runs.ts';
 export { MIGRATIONS, SCHEMA_VERSION } from './schema.ts';

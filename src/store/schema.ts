@@ -73,6 +73,22 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX runs_by_start ON runs (started_at);
   `,
+  // 2: one owner per (store, scope) — see leases.ts. Checkpoints remember the lease epoch that wrote them, so a
+  // writer from an older epoch is refused even if it got past the lease check (the fencing token, stored with
+  // the data it guards).
+  `
+  CREATE TABLE leases (
+    scope       TEXT PRIMARY KEY,  -- e.g. collector:<tenant id>
+    holder      TEXT NOT NULL,     -- random per acquisition: host, pid and a nonce
+    epoch       INTEGER NOT NULL,  -- +1 on every change of holder; never goes down, even on release
+    host        TEXT NOT NULL,
+    pid         INTEGER NOT NULL,
+    acquired_at INTEGER NOT NULL,  -- epoch ms, the holder's clock
+    renewed_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL   -- free once now >= expires_at (release sets it to the release time)
+  );
+  ALTER TABLE checkpoints ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

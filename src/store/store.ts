@@ -13,6 +13,18 @@ import {
 } from './checkpoints.ts';
 import { Db, invalid } from './db.ts';
 import { toStoreError } from './errors.ts';
+import {
+  type AcquireLeaseOptions,
+  acquireLease,
+  assertFence,
+  getLease,
+  type Lease,
+  type LeaseAttempt,
+  type LeaseClaim,
+  type LeaseFence,
+  releaseLease,
+  renewLease,
+} from './leases.ts';
 import { SqliteQuotaLedger } from './quota.ts';
 import {
   type FinishRun,
@@ -95,8 +107,44 @@ export class Store {
    * Runs `fn` (synchronous) in one write transaction: e.g. store a batch and advance the checkpoint together,
    * so that a crash leaves both or neither.
    */
-  transaction<T>(fn: () => T): T {
-    return this.#db.guard('transaction', () => this.#db.transaction(fn));
+  transaction<T>(fn: () => T, options: { fence?: LeaseFence } = {}): T {
+    const fence = options.fence;
+    return this.#db.guard('transaction', () =>
+      this.#db.transaction(() => {
+        // Checked under the write lock, so no takeover can come between the check and the writes.
+        if (fence) assertFence(this.#db, fence);
+        return fn();
+      }),
+    );
+  }
+
+  /**
+   * Takes the lease on `claim.scope` if it is free, expired, already this holder's, or `abandoned` says its
+   * holder is gone; otherwise says who holds it. Times are epoch ms of the caller's clock (`now`).
+   */
+  acquireLease(claim: LeaseClaim, options: AcquireLeaseOptions): LeaseAttempt {
+    return this.#db.guard(`taking the lease on ${claim.scope}`, () => acquireLease(this.#db, claim, options));
+  }
+
+  /** Extends a held lease to now + ttlMs; StoreError 'fenced' if another holder has it now. */
+  renewLease(fence: LeaseFence, ttlMs: number, now: number): Lease {
+    return this.#db.guard(`renewing the lease on ${fence.scope}`, () =>
+      renewLease(this.#db, fence, ttlMs, now),
+    );
+  }
+
+  /** Frees a held lease at once; false (and nothing changed) if it was not this holder's any more. */
+  releaseLease(fence: LeaseFence, now: number): boolean {
+    return this.#db.guard(`releasing the lease on ${fence.scope}`, () => releaseLease(this.#db, fence, now));
+  }
+
+  /** Throws StoreError 'fenced' unless `fence` still holds its scope (a read: for checks outside the store). */
+  assertLease(fence: LeaseFence): void {
+    this.#db.guard(`checking the lease on ${fence.scope}`, () => assertFence(this.#db, fence));
+  }
+
+  getLease(scope: string): Lease | undefined {
+    return this.#db.guard(`reading the lease on ${scope}`, () => getLease(this.#db, scope));
   }
 
   /** The tenant-wide quota ledger shared by every process that opens this store file. */

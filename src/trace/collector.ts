@@ -15,6 +15,7 @@ import {
   TenantCollector,
   type TenantCycleReport,
 } from './tenant-collector.ts';
+import { DEFAULT_LEASE_TTL_MS, type ProcessIdentity, TenantLease } from './tenant-lease.ts';
 import { DAY_MS, HORIZON_MS } from './windows.ts';
 
 export type { CollectorProgress, CollectorTenant, TenantCycleReport };
@@ -45,6 +46,16 @@ export interface CollectorOptions {
   onCycle?: (report: CycleReport) => void;
   /** Record every tenant cycle in the store's runs table (default true). */
   recordRuns?: boolean;
+  /** Each tenant's lease on the store (src/trace/tenant-lease.ts). */
+  lease?: LeaseSettings;
+}
+
+export interface LeaseSettings {
+  /** Default 60 s. */
+  ttlMs?: number;
+  /** Real-time interval between heartbeat renewals (default ttl / 3). */
+  heartbeatMs?: number;
+  identity?: ProcessIdentity;
 }
 
 export interface CycleReport {
@@ -69,6 +80,7 @@ export class Collector {
   readonly #logger: Logger;
   readonly #tenants: TenantCollector[];
   readonly #cycleIntervalMs: number;
+  readonly #leaseTtlMs: number;
 
   constructor(options: CollectorOptions) {
     this.#options = options;
@@ -78,6 +90,9 @@ export class Collector {
     const settings = resolveSettings(options);
     const since = resolveSince(options.since, this.#clock.now());
     const reconcileIntervalMs = options.reconcileIntervalMs ?? DEFAULT_RECONCILE_INTERVAL_MS;
+    this.#leaseTtlMs = options.lease?.ttlMs ?? DEFAULT_LEASE_TTL_MS;
+    if (!Number.isSafeInteger(this.#leaseTtlMs) || this.#leaseTtlMs < 1000)
+      throw new CollectorConfigError(`lease ttlMs must be at least 1000 ms, got ${this.#leaseTtlMs}`);
     requireNonNegative('reconcileIntervalMs', reconcileIntervalMs);
     requireNonNegative('cycleIntervalMs', this.#cycleIntervalMs);
     unique(
@@ -100,6 +115,15 @@ export class Collector {
           settings,
           reconcileIntervalMs,
           logger: this.#logger,
+          lease: new TenantLease({
+            store: options.store,
+            tenantId: tenant.tenantId,
+            clock: this.#clock,
+            ttlMs: this.#leaseTtlMs,
+            logger: this.#logger,
+            ...(options.lease?.heartbeatMs !== undefined ? { heartbeatMs: options.lease.heartbeatMs } : {}),
+            ...(options.lease?.identity ? { identity: options.lease.identity } : {}),
+          }),
           ...(since !== undefined ? { since } : {}),
           ...(options.pageSize !== undefined ? { pageSize: options.pageSize } : {}),
           ...(options.maxPagesPerWindow !== undefined
@@ -128,8 +152,12 @@ export class Collector {
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       const started = this.#clock.now();
-      await this.runOnce(signal);
-      const waitMs = Math.max(0, started + this.#cycleIntervalMs - this.#clock.now());
+      const report = await this.runOnce(signal);
+      // A tenant another collector holds is tried again sooner: its holder may be a `--once` about to finish.
+      const interval = report.tenants.some((t) => t.heldBy)
+        ? Math.min(this.#cycleIntervalMs, Math.floor(this.#leaseTtlMs / 2))
+        : this.#cycleIntervalMs;
+      const waitMs = Math.max(0, started + interval - this.#clock.now());
       try {
         await this.#clock.sleep(waitMs, signal);
       } catch {

@@ -4,6 +4,7 @@
 // (one JSON value per tenant) and holds at most the changes of a page or so, since every page is delivered
 // before the next one is read and a failed delivery stops the tenant's cycle.
 
+import type { LeaseFence } from '../store/index.ts';
 import type { Store } from '../store/store.ts';
 import type { TraceChange } from '../store/traces.ts';
 import { graphObject, parseTraceRow, type TraceRow } from './model.ts';
@@ -34,11 +35,22 @@ function workingRow(stored: unknown): TraceRow {
   }
 }
 
-/** Replaces the tenant's outbox (call inside store.transaction to make it atomic with the rows). */
-export function writeOutbox(store: Store, tenant: string, entries: readonly OutboxEntry[]): void {
-  store.setCheckpoint(tenant, OUTBOX_CHECKPOINT, {
-    entries: entries.map((entry) => ({ ...entry, row: graphObject(entry.row) })),
-  });
+/**
+ * Replaces the tenant's outbox (call inside store.transaction to make it atomic with the rows). Under `fence`
+ * only: a collector whose lease was taken over cannot overwrite what the new holder owes.
+ */
+export function writeOutbox(
+  store: Store,
+  tenant: string,
+  entries: readonly OutboxEntry[],
+  fence: LeaseFence,
+): void {
+  store.setCheckpoint(
+    tenant,
+    OUTBOX_CHECKPOINT,
+    { entries: entries.map((entry) => ({ ...entry, row: graphObject(entry.row) })) },
+    { fence },
+  );
 }
 
 export function outboxEntry(change: TraceChange, key: string, sinks: readonly string[]): OutboxEntry {

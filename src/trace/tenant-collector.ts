@@ -6,6 +6,7 @@ import { silentLogger } from '../graph/logger.ts';
 import type { Clock, Logger, Send } from '../graph/types.ts';
 import { deliver } from '../sinks/fanout.ts';
 import { type Sink, type SinkEvent, sinkEventKey } from '../sinks/types.ts';
+import { describeHolder, type Lease } from '../store/index.ts';
 import type { Store } from '../store/store.ts';
 import { type EcsContext, toEcs } from './ecs.ts';
 import { readWindow } from './fetch-window.ts';
@@ -25,6 +26,7 @@ import {
   withGap,
 } from './passes.ts';
 import { RequestLog } from './quota-usage.ts';
+import { TenantLease } from './tenant-lease.ts';
 import type { TimeWindow } from './windows.ts';
 
 export const STATE_CHECKPOINT = 'collector';
@@ -68,6 +70,11 @@ export interface TenantCycleReport {
   /** Counted, never silent: rows that are not message traces, events sinks refused for good. */
   dropped: Record<string, number>;
   reconciled: boolean;
+  /**
+   * Another collector held this tenant's lease, so this cycle did nothing for it (the holder collects and
+   * delivers): who, and until when its lease runs unless renewed.
+   */
+  heldBy?: { host: string; pid: number; since: string; expires: string };
   coveredFrom: string | null;
   fastUntil: string | null;
   /** now − fastUntil: how far behind real time delivered data is. */
@@ -92,6 +99,8 @@ export interface TenantCollectorOptions {
   logger?: Logger;
   onProgress?: (progress: CollectorProgress) => void;
   requestLog?: RequestLog;
+  /** The hold on this tenant of the store (default: a TenantLease with the default time-to-live). */
+  lease?: TenantLease;
 }
 
 /** Some sink did not acknowledge every event: the window stays unchecked and is delivered again next cycle. */
@@ -106,7 +115,10 @@ export class TenantCollector {
   readonly #ecsContext: EcsContext;
   readonly #logger: Logger;
   readonly #sinkNames: string[];
+  readonly #lease: TenantLease;
   #outbox: OutboxEntry[] | undefined;
+  /** Keys that were in the outbox when this cycle took the lease: a sink may hold them already. */
+  #inherited = new Set<string>();
   #report!: TenantCycleReport;
   /** Checkpoint version this collector last read or wrote: a write expects it still (compare-and-set). */
   #stateVersion = 0;
@@ -119,6 +131,14 @@ export class TenantCollector {
     this.requestLog = options.requestLog ?? new RequestLog();
     this.#logger = options.logger ?? silentLogger;
     this.#sinkNames = options.sinks.map((s) => s.name);
+    this.#lease =
+      options.lease ??
+      new TenantLease({
+        store: options.store,
+        tenantId: options.tenant.tenantId,
+        clock: options.clock,
+        ...(options.logger ? { logger: options.logger } : {}),
+      });
     this.#ecsContext = {
       tenantId: options.tenant.tenantId,
       acceptedDomains: options.tenant.acceptedDomains,
@@ -126,22 +146,35 @@ export class TenantCollector {
     };
   }
 
-  /** One cycle: pending outbox, fast pass, backfill, then reconciliation when due. Never throws. */
+  /**
+   * One cycle under the tenant's lease: pending outbox, fast pass, backfill, then reconciliation when due.
+   * Never throws. When another collector holds the lease, does nothing and says who holds it.
+   */
   async runCycle(signal?: AbortSignal): Promise<TenantCycleReport> {
     const report = this.#newReport();
     this.#report = report;
+    let held = false;
     try {
+      const attempt = this.#lease.acquire();
+      if (!attempt.acquired) return this.#heldReport(report, attempt.heldBy);
+      held = true;
+      const cycleSignal = signal ? AbortSignal.any([signal, this.#lease.lost]) : this.#lease.lost;
       this.#stateVersion = this.#readState().version;
       this.#freshFrom = undefined;
+      // Read afresh under the lease: whatever a previous holder (killed, or this process's last cycle) left.
+      this.#outbox = readOutbox(this.#o.store, this.tenantId);
+      this.#inherited = new Set(this.#outbox.map((entry) => entry.key));
       await this.#deliverOutbox();
-      await this.#fastPass(signal);
-      await this.#backfill(signal);
-      await this.#reconcile(signal);
+      await this.#fastPass(cycleSignal);
+      await this.#backfill(cycleSignal);
+      await this.#reconcile(cycleSignal);
     } catch (error) {
       report.ok = false;
       report.error = (error as Error)?.message ?? String(error);
       this.#logger.warn('collector.cycle_failed', { tenant: this.tenantId, error: report.error });
       if (signal?.aborted) report.error = `stopped: ${report.error}`;
+    } finally {
+      if (held) this.#lease.release();
     }
     try {
       const { state } = this.#readState();
@@ -151,6 +184,21 @@ export class TenantCollector {
     } catch {
       // The store itself failed (the error is reported above); the report goes out without positions.
     }
+    return report;
+  }
+
+  #heldReport(report: TenantCycleReport, lease: Lease): TenantCycleReport {
+    report.ok = false;
+    report.heldBy = {
+      host: lease.host,
+      pid: lease.pid,
+      since: new Date(lease.acquiredAt).toISOString(),
+      expires: new Date(lease.expiresAt).toISOString(),
+    };
+    report.error =
+      `another collector holds this tenant (${describeHolder(lease)}, lease until ` +
+      `${report.heldBy.expires} unless renewed): it collects and delivers; this run did nothing for the tenant`;
+    this.#logger.warn('collector.lease_held', { tenant: this.tenantId, holder: describeHolder(lease) });
     return report;
   }
 
@@ -230,6 +278,7 @@ export class TenantCollector {
   ): Promise<void> {
     for (const [index, window] of windows.entries()) {
       signal?.throwIfAborted();
+      this.#lease.renew();
       let rows = 0;
       let events = 0;
       const stats = await readWindow(window, {
@@ -285,15 +334,19 @@ export class TenantCollector {
     const store = this.#o.store;
     const seenAt = new Date(this.#o.clock.now()).toISOString();
     const current = this.#pendingOutbox();
+    const fence = this.#lease.fence;
     // Rows and the events they cause are committed together: a crash right after still delivers the events.
-    const next = store.transaction(() => {
-      const changes = store.upsertTraceRows(this.tenantId, rows, seenAt);
-      if (changes.length === 0) return undefined;
-      const added = changes.map((c) => outboxEntry(c, sinkEventKey(c.row), this.#sinkNames));
-      const merged = mergeOutbox(current, added);
-      writeOutbox(store, this.tenantId, merged);
-      return { merged, added: added.length };
-    });
+    const next = store.transaction(
+      () => {
+        const changes = store.upsertTraceRows(this.tenantId, rows, seenAt);
+        if (changes.length === 0) return undefined;
+        const added = changes.map((c) => outboxEntry(c, sinkEventKey(c.row), this.#sinkNames));
+        const merged = mergeOutbox(current, added);
+        writeOutbox(store, this.tenantId, merged, fence);
+        return { merged, added: added.length };
+      },
+      { fence },
+    );
     if (next === undefined) return { rows: rows.length, events: 0 };
     failpoint('collector.page-stored');
     this.#outbox = next.merged;
@@ -304,6 +357,8 @@ export class TenantCollector {
   async #deliverOutbox(): Promise<void> {
     const entries = this.#pendingOutbox();
     if (entries.length === 0) return;
+    this.#lease.renew();
+    const fence = this.#lease.fence;
     // Which sinks still owe each event, updated as each sink answers and written to the outbox at once, so that
     // a crash while one sink is still retrying does not resend a page to the sinks that already hold it.
     const owed = new Map(entries.map((entry) => [entry.key, new Set(entry.sinks)]));
@@ -315,11 +370,13 @@ export class TenantCollector {
           const sinks = owed.get(entry.key);
           return sinks && sinks.size > 0 ? [{ ...entry, sinks: [...sinks] }] : [];
         }),
+        fence,
       );
     const outcome = await deliver(
       this.#o.sinks,
       entries.map((entry) => ({ event: this.#toEvent(entry), sinks: entry.sinks })),
       {
+        write: { assertOwner: () => this.#lease.assertHeld() },
         onSettled: async (sink, keys) => {
           // Durable in the sink before the outbox forgets that the sink owes it.
           await sink.flush();
@@ -337,7 +394,7 @@ export class TenantCollector {
       else left.push({ ...entry, sinks: outcome.remaining.get(entry.key) ?? entry.sinks });
     }
     for (const drop of outcome.dropped) this.#countDrop(`${drop.sink}: ${drop.reason}`);
-    writeOutbox(this.#o.store, this.tenantId, left);
+    writeOutbox(this.#o.store, this.tenantId, left, fence);
     failpoint('collector.outbox-settled');
     this.#outbox = left;
     if (left.length > 0) {
@@ -358,6 +415,7 @@ export class TenantCollector {
       row: entry.row,
       ecs: toEcs(entry.row, this.#ecsContext),
       tenant: this.tenantId,
+      ...(this.#inherited.has(entry.key) ? { redelivered: true } : {}),
     };
   }
 
@@ -380,6 +438,7 @@ export class TenantCollector {
     const next = update(state);
     this.#stateVersion = this.#o.store.setCheckpoint(this.tenantId, STATE_CHECKPOINT, next, {
       expectedVersion: this.#stateVersion,
+      fence: this.#lease.fence,
     });
     return next;
   }

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { openStore } from '../../src/store/index.ts';
+import { collectorLeaseScope } from '../../src/trace/tenant-lease.ts';
 import { ndjsonEventIds } from '../trace/collector-harness.ts';
 import { type CliHarness, runCli, startCliHarness } from './cli-harness.ts';
 
+const HOUR_MS = 3_600_000;
 let h: CliHarness;
 before(async () => {
   h = await startCliHarness({ seed: 21, config: { collector: { cycleInterval: '1s' } } });
@@ -83,6 +86,36 @@ test('collect --ndjson - writes ECS documents on stdout and the summary on stder
     assert.match(doc.email.message_id, /^<.+>$/);
   }
   assert.match(result.stderr, /collect: contoso ok: \d+ new/);
+});
+
+test('collect --once while another process holds the tenant: exit 5, naming the holder, and nothing collected', async () => {
+  const storePath = join(h.dir, 'held.sqlite');
+  const store = openStore(storePath);
+  try {
+    // A live process on this host (this test's own pid) holding the tenant: it is not taken over.
+    store.acquireLease(
+      {
+        scope: collectorLeaseScope(h.tenant.tenantId),
+        holder: 'elsewhere',
+        host: hostname(),
+        pid: process.pid,
+        ttlMs: HOUR_MS,
+      },
+      { now: Date.now() },
+    );
+  } finally {
+    store.close();
+  }
+  const run = await runCli(['collect', '--once', '--config', h.configPath, '--store', storePath, '--since', '1h']);
+  assert.equal(run.code, 5, run.stderr);
+  assert.match(run.stdout + run.stderr, /held/);
+  assert.match(run.stdout + run.stderr, new RegExp(`pid ${process.pid} on ${hostname()}`));
+  const db = openStore(storePath);
+  try {
+    assert.equal(db.stats(h.tenant.tenantId).rows, 0, 'the held tenant was not collected');
+  } finally {
+    db.close();
+  }
 });
 
 test('collect --since beyond 90 days is refused with a fix', async () => {

@@ -26,11 +26,14 @@ export interface E2eChildSpec {
   pageSize: number;
   /** Probability of SIGKILL right after the sinks flushed and before the outbox records their answers. */
   crashAfterFlush?: number;
+  /** Added to the child's clock: a process whose clock runs ahead sees another's lease expired (its TTL passed). */
+  clockOffsetMs?: number;
 }
 
 function scaledClock(spec: E2eChildSpec): Clock {
   return {
-    now: () => Math.floor(spec.simBaseMs + (Date.now() - spec.realBaseMs) * spec.scale),
+    now: () =>
+      Math.floor(spec.simBaseMs + (spec.clockOffsetMs ?? 0) + (Date.now() - spec.realBaseMs) * spec.scale),
     sleep: (ms, signal) =>
       new Promise((resolve, reject) => {
         signal?.throwIfAborted();

@@ -45,7 +45,7 @@ describe('migrate', () => {
     db.close();
   });
 
-  it('ships a schema whose first step builds every table', () => {
+  it('ships a schema whose steps build every table', () => {
     const db = new DatabaseSync(':memory:');
     migrate(db, 'mem');
     const tables = (
@@ -55,6 +55,7 @@ describe('migrate', () => {
     ).map((t) => t.name);
     assert.deepEqual(tables, [
       'checkpoints',
+      'leases',
       'quota_ledger',
       'runs',
       'status_history',

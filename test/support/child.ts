@@ -61,6 +61,11 @@ export class SteeredChild {
     return new Promise((resolve) => this.#waiters.push({ point, resolve }));
   }
 
+  /** What the child has written on stderr so far (a diagnostic for a test that gave up on it). */
+  stderrSoFar(): string {
+    return this.#run.stderr;
+  }
+
   reached(point: string): boolean {
     return this.#run.failpoints.some((line) => matches(line, point));
   }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import { NdjsonSink } from '../../src/sinks/ndjson.ts';
 import { Collector } from '../../src/trace/collector.ts';
+import { DEFAULT_LEASE_TTL_MS } from '../../src/trace/tenant-lease.ts';
 import { readOutbox } from '../../src/trace/outbox.ts';
 import {
   ANCHOR,
@@ -107,7 +108,9 @@ test('a crash mid-way (store closed under the collector) loses nothing and dupli
   assert.match(crashed.error ?? '', /closed/);
   idempotent.beforeAck = undefined;
 
-  // Restart: a new store connection, client, NDJSON sink and collector over the same files.
+  // Restart: a new store connection, client, NDJSON sink and collector over the same files, once the lease the
+  // "dead" collector left has expired (it lives in this very process, so it cannot be seen to be gone).
+  await h.clock.sleep(DEFAULT_LEASE_TTL_MS);
   const store = h.reopenStore();
   const beforeRestart = checkpoint(h)?.fastUntil ?? null;
   assert.ok(readOutbox(store, h.tenant.tenantId).length > 0, 'the interrupted batch survived in the outbox');

@@ -60,7 +60,12 @@ describe("Graph's object and the working copy", () => {
   it('the outbox persists the Graph object, so events delivered after a restart carry it too', () => {
     const store = openStore(':memory:');
     const row: TraceRow = parseTraceRow(FROM_GRAPH);
-    writeOutbox(store, 't1', [outboxEntry({ kind: 'new', row }, 'k1', ['sekoia'])]);
+    const attempt = store.acquireLease(
+      { scope: 'collector:t1', holder: 'test', host: 'test', pid: 1, ttlMs: 60_000 },
+      { now: 0 },
+    );
+    assert.ok(attempt.acquired);
+    writeOutbox(store, 't1', [outboxEntry({ kind: 'new', row }, 'k1', ['sekoia'])], attempt.lease);
     const [entry] = readOutbox(store, 't1');
     store.close();
     assert.equal(entry!.row.subject, '');

@@ -128,7 +128,7 @@ function reportProgress(context: CommandContext, p: CollectorProgress, names: Ma
 function reportCycle(context: CommandContext, report: CycleReport, names: Map<string, string>): void {
   for (const t of report.tenants) {
     context.stderr.write(
-      `collect: ${names.get(t.tenant) ?? t.tenant} ${t.ok ? 'ok' : 'FAILED'}: ${t.rows} rows read, ${t.events.new} new, ` +
+      `collect: ${names.get(t.tenant) ?? t.tenant} ${t.ok ? 'ok' : resultOf(t).toUpperCase()}: ${t.rows} rows read, ${t.events.new} new, ` +
         `${t.events.statusChanged} status changes, ${t.requests} requests, lag ${formatLag(t.lagMs)}` +
         (t.error ? `; ${t.error}` : '') +
         '\n',
@@ -164,7 +164,7 @@ function cycleOutput(
     ],
     rows: report.tenants.map((t: TenantCycleReport) => ({
       tenant: names.get(t.tenant) ?? t.tenant,
-      result: t.ok ? 'ok' : 'failed',
+      result: resultOf(t),
       windows: `${t.windows.fast}/${t.windows.backfill}/${t.windows.reconcile}`,
       requests: t.requests,
       rows: t.rows,
@@ -174,16 +174,26 @@ function cycleOutput(
       error: t.error ?? '',
     })),
   };
-  const failed = report.tenants.filter((t) => !t.ok).length;
+  const held = report.tenants.filter((t) => t.heldBy).length;
+  const failed = report.tenants.filter((t) => !t.ok).length - held;
+  const notes: string[] = [];
+  if (failed > 0)
+    notes.push(`${failed} tenant(s) failed: their windows are read again by the next run; nothing is skipped.`);
+  if (held > 0)
+    notes.push(
+      `${held} tenant(s) are being collected by another mailtrace process (see Error): it delivers their events; ` +
+        'run this again once it has finished, or leave collection to it.',
+    );
   return {
     title: 'mailtrace collect',
     data: { complete: report.ok, ...report, quota },
     tables: [table],
-    notes:
-      failed > 0
-        ? [`${failed} tenant(s) failed: their windows are read again by the next run; nothing is skipped.`]
-        : [],
+    notes,
   };
+}
+
+function resultOf(t: TenantCycleReport): string {
+  return t.ok ? 'ok' : t.heldBy ? 'held' : 'failed';
 }
 
 /** With --ndjson -, stdout carries the documents: the summary is printed on stderr instead. */
