@@ -4,6 +4,7 @@ import { MESSAGE_TRACE_QUOTA } from '../../graph/types.ts';
 import type { RunRecord, Store, TraceStats } from '../../store/index.ts';
 import { parseState } from '../../trace/passes.ts';
 import { STATE_CHECKPOINT } from '../../trace/tenant-collector.ts';
+import { collectorLeaseScope } from '../../trace/tenant-lease.ts';
 import { DEFAULT_STORE_PATH } from '../collect-session.ts';
 import { type Command, OUTPUT_OPTION_HELP, OUTPUT_OPTIONS } from '../command.ts';
 import { openLocalStore } from '../local-store.ts';
@@ -27,6 +28,8 @@ export interface TenantStatus {
   quotaLimit: number;
   lastRun: { status: string; startedAt: string; endedAt: string | null } | null;
   lastErrors: unknown[];
+  /** The collector working on this tenant now (its unexpired lease), if any. */
+  collectingNow: { host: string; pid: number; since: string; until: string } | null;
   /** Time never collected because the collector was stopped past the 90-day horizon (oldest first). */
   gaps: { start: string; end: string }[];
 }
@@ -68,6 +71,7 @@ export function tenantStatus(store: Store, tenant: string, name: string | null, 
   const runs = store.listRuns({ tenant, kind: 'collect', limit: 20 });
   const last = runs.find((r) => r.status !== 'running') ?? runs[0];
   const lastFailed = runs.find((r) => r.status === 'failed' || r.status === 'partial');
+  const lease = store.getLease(collectorLeaseScope(tenant));
   return {
     tenant,
     name,
@@ -82,6 +86,15 @@ export function tenantStatus(store: Store, tenant: string, name: string | null, 
     quotaLimit: MESSAGE_TRACE_QUOTA.limit,
     lastRun: last ? { status: last.status, startedAt: last.startedAt, endedAt: last.endedAt } : null,
     lastErrors: lastFailed ? errorsOf(lastFailed) : [],
+    collectingNow:
+      lease && lease.expiresAt > now
+        ? {
+            host: lease.host,
+            pid: lease.pid,
+            since: new Date(lease.acquiredAt).toISOString(),
+            until: new Date(lease.expiresAt).toISOString(),
+          }
+        : null,
     gaps: (state.gaps ?? []).map((g) => ({
       start: new Date(g.start).toISOString(),
       end: new Date(g.end).toISOString(),
@@ -108,6 +121,7 @@ function statusOutput(path: string, tenants: TenantStatus[]): CommandOutput {
           { key: 'lag', header: 'Lag' },
           { key: 'quota', header: 'Quota (5 min)' },
           { key: 'lastRun', header: 'Last run' },
+          { key: 'collecting', header: 'Collecting now' },
           { key: 'gaps', header: 'Never collected' },
           { key: 'errors', header: 'Last error' },
         ],
@@ -121,6 +135,7 @@ function statusOutput(path: string, tenants: TenantStatus[]): CommandOutput {
           lag: formatLag(t.lagMs),
           quota: `${t.quotaUsedLast5Min}/${t.quotaLimit}`,
           lastRun: t.lastRun ? `${t.lastRun.status} ${t.lastRun.endedAt ?? t.lastRun.startedAt}` : 'never',
+          collecting: t.collectingNow ? `pid ${t.collectingNow.pid} on ${t.collectingNow.host}` : '',
           gaps: formatGaps(t.gaps),
           errors: t.lastErrors.length > 0 ? String(t.lastErrors[0]) : '',
         })),
