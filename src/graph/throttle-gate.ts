@@ -83,6 +83,7 @@ export class ThrottleGate {
       if (untilMs === undefined) return;
       const remainingMs = untilMs - this.#clock.now();
       if (remainingMs > this.#maxWaitMs) throw heldTooLong(key, remainingMs);
+      this.#logger.debug('graph.throttle.waiting', { key, untilMs, waitMs: remainingMs });
       await abortable(this.#sharedRelease(key, untilMs), signal);
     }
   }

@@ -24,8 +24,6 @@ export interface E2eChildSpec {
   reconcileIntervalMs: number;
   maxWindowMs: number;
   pageSize: number;
-  /** Probability of SIGKILL right after the sinks flushed and before the outbox records their answers. */
-  crashAfterFlush?: number;
   /** Added to the child's clock: a process whose clock runs ahead sees another's lease expired (its TTL passed). */
   clockOffsetMs?: number;
 }
@@ -83,16 +81,6 @@ async function main(spec: E2eChildSpec): Promise<void> {
       pageSize: spec.pageSize,
     },
   });
-  const crash = spec.crashAfterFlush ?? 0;
-  const last = session.sinks.at(-1);
-  if (last && crash > 0) {
-    // Every sink has answered and flushed by the time the last one flushes (they flush together).
-    const flush = last.flush.bind(last);
-    last.flush = async () => {
-      await flush();
-      if (Math.random() < crash) process.kill(process.pid, 'SIGKILL');
-    };
-  }
   try {
     if (spec.mode === 'daemon') {
       await session.collector.run(new AbortController().signal);

@@ -1,5 +1,6 @@
 // Small hand-made tenants and a request builder that encodes queries exactly like a client on the wire.
 
+import { DIRECT_ORIGIN, directRequest, encodeQuery, NO_FAULTS } from '../../../src/simulator/direct-call.ts';
 import type { FaultConfig, GraphRouter, SimRequest, SimResponse } from '../../../src/simulator/http-types.ts';
 import type {
   SimMailboxCopy,
@@ -11,19 +12,10 @@ import type {
 import { createGraphRouter } from '../../../src/simulator/resources/index.ts';
 
 export const NOW = new Date('2026-03-01T12:00:00Z');
-export const BASE = 'https://127.0.0.1:8443';
+export const BASE = DIRECT_ORIGIN;
 export const CAMPAIGN_ID = '<phish-2026.03.01@evil.example>';
 
-export const NO_FAULTS: FaultConfig = {
-  seed: 1,
-  throttle429: 0,
-  throttle429NoRetryAfter: 0,
-  unavailable503: 0,
-  gatewayTimeout504: 0,
-  connectionReset: 0,
-  brokenSkiptoken: 0,
-  perBatchItem: false,
-};
+export { encodeQuery, NO_FAULTS };
 
 export function user(id: string, name: string, extra: Partial<SimUser> = {}): SimUser {
   return {
@@ -138,33 +130,8 @@ export interface Call {
   random?: () => number;
 }
 
-export function encodeQuery(query: Record<string, string>): string {
-  return Object.entries(query)
-    .map(([name, value]) => `${name}=${encodeURIComponent(value)}`)
-    .join('&');
-}
-
-let counter = 0;
-
 export function request(call: Call): SimRequest {
-  const version = call.version ?? 'v1.0';
-  counter++;
-  return {
-    method: call.method ?? 'GET',
-    version,
-    path: call.path,
-    rawQuery: call.rawQuery ?? encodeQuery(call.query ?? {}),
-    headers: call.headers ?? {},
-    body: undefined,
-    app: { clientId: 'app', displayName: 'mailtrace', roles: [], secrets: [], certificates: [] },
-    roles: new Set(['User.Read.All', 'Mail.ReadBasic.All', 'ExchangeMessageTrace.Read.All']),
-    now: call.now ?? NOW,
-    requestId: `req-${counter}`,
-    clientRequestId: `client-${counter}`,
-    random: call.random ?? (() => 0.5),
-    faults: { ...NO_FAULTS, ...call.faults },
-    baseUrl: `${BASE}/${version}`,
-  };
+  return directRequest({ ...call, now: call.now ?? NOW, origin: BASE });
 }
 
 export interface Reply {
