@@ -7,6 +7,7 @@ import type { Limiter } from '../graph/limiter.ts';
 import type { RetryPolicy } from '../graph/retry-policy.ts';
 import type { Clock, Send } from '../graph/types.ts';
 import { listMailUsers } from './directory.ts';
+import { MailAccessMissingError, MailAccessProbe } from './mail-access.ts';
 import { applyTrace, type TraceOnlyLine, traceOnlyRecipients } from './join.ts';
 import type { SearchTarget } from './mailbox-state.ts';
 import {
@@ -201,7 +202,10 @@ export async function investigate(options: InvestigateOptions): Promise<Investig
   const searched = await searchTargets(client.send, targets, messageIds, {
     ...batchOptions,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    mailAccess: new MailAccessProbe(await client.grantedRoles().catch(() => undefined)),
   });
+  // Not about any one mailbox: the run stops once, with the fix, instead of reporting every mailbox as excluded.
+  if (searched.stoppedBy instanceof MailAccessMissingError) throw searched.stoppedBy;
   counters.graph += searched.graphRequests;
   counters.sub += searched.subRequests;
 

@@ -8,6 +8,7 @@ import type { RetryPolicy } from '../graph/retry-policy.ts';
 import type { Clock, GraphRequest, Send } from '../graph/types.ts';
 import { type Classified, classifyFailure } from './classify.ts';
 import { resolveFolderNames } from './folders.ts';
+import type { MailAccessProbe } from './mail-access.ts';
 import {
   absorb,
   addCopies,
@@ -48,6 +49,8 @@ export interface SearchMailboxesOptions {
   clock?: Clock;
   policy?: RetryPolicy;
   random?: () => number;
+  /** Stops the search early when the app turns out not to be allowed to read mail at all (mail-access.ts). */
+  mailAccess?: MailAccessProbe;
 }
 
 export interface MailboxSearchResult {
@@ -111,6 +114,7 @@ export async function searchTargets(
     });
   };
   const finish = (state: MailboxState): void => {
+    options.mailAccess?.settled(state.failures[0]?.error, states.length);
     state.outcome = settleMailbox(state);
     done++;
     if (state.outcome.outcome === 'found') found++;

@@ -230,6 +230,7 @@ export function generateDirectory(random: Random, users: number, domains: readon
     }
   };
   const list: SimUser[] = categories.map(createUser);
+  addAliases(list, categories, locals, defaultDomain);
 
   const personalMailboxes: number[] = [];
   categories.forEach((category, index) => {
@@ -240,6 +241,30 @@ export function generateDirectory(random: Random, users: number, domains: readon
   const groups = generateGroups(random, list, personalMailboxes, users, defaultDomain);
   const { customFolders, foldersByUser } = generateCustomFolders(random, list, categories);
   return { users: list, categories, groups, customFolders, foldersByUser };
+}
+
+/**
+ * Secondary SMTP addresses, chosen by position so that the random stream (and every seeded tenant) stays as it
+ * was: every shared mailbox answers to a second address, and one regular user in 20 was renamed and keeps the old
+ * one (`adele.vance` → `avance`), so lookups by alias (`proxyAddresses/any`) have something to find.
+ */
+function addAliases(
+  users: SimUser[],
+  categories: readonly UserCategory[],
+  locals: LocalPartAllocator,
+  domain: string,
+): void {
+  let regular = 0;
+  users.forEach((user, index) => {
+    const local = user.mail?.split('@')[0];
+    if (local === undefined) return;
+    if (categories[index] === 'shared') user.aliases = [`${locals.take(`${local}-team`)}@${domain}`];
+    else if (categories[index] === 'regular' && regular++ % 20 === 7) {
+      const [first, ...rest] = local.split('.');
+      const renamed = rest.length > 0 ? `${first!.slice(0, 1)}${rest.join('')}` : `${local}-old`;
+      user.aliases = [`${locals.take(renamed)}@${domain}`];
+    }
+  });
 }
 
 function generateGroups(

@@ -69,6 +69,12 @@ export function authorizationFailure(
   }
   const needed = REQUIRED_ROLES[endpointClass];
   if (needed && !needed.some((role) => roles.has(role))) {
+    if (endpointClass === 'messages' || endpointClass === 'mailFolders') {
+      // Mail is Outlook's, not the directory's: it refuses a token without a Mail.* role with its own 403
+      // (wording as reported in msgraph SDK issues, graph-reference.md §7; Microsoft documents no body). The same
+      // code as an application access policy exclusion, which is why mailtrace decides from the token's roles.
+      return graphError(ctx, 403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
+    }
     return graphError(
       ctx,
       403,

@@ -73,6 +73,8 @@ export interface SimUser {
   excludedByAccessPolicy: boolean;
   /** Directory entry whose mailbox cannot be resolved: 404 ErrorInvalidUser. */
   unresolvable?: boolean;
+  /** Secondary SMTP addresses (a renamed user's old address, a shared mailbox's extra ones): `smtp:` proxies. */
+  aliases?: string[];
 }
 
 export interface SimGroup {

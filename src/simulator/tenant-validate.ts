@@ -167,6 +167,11 @@ function checkUsers(root: Json): Map<string, SimUser> {
       oneOf(user, 'mailboxKind', at, MAILBOX_KINDS);
     boolean(user, 'excludedByAccessPolicy', at);
     if (user.unresolvable !== undefined) boolean(user, 'unresolvable', at);
+    if (
+      user.aliases !== undefined &&
+      (!Array.isArray(user.aliases) || user.aliases.some((a) => typeof a !== 'string' || !a.includes('@')))
+    )
+      fail(`${at}.aliases`, 'an array of email addresses', user.aliases);
     byId.set(id, user as unknown as SimUser);
   });
   return byId;

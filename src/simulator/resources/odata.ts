@@ -79,10 +79,12 @@ export type FilterExpr =
   | { kind: 'not'; operand: FilterExpr }
   | { kind: 'compare'; op: ComparisonOperator; property: string; value: Literal }
   /** contains / startswith / endswith (name lower-cased), as `name(property, literal)`. */
-  | { kind: 'call'; name: string; property: string; value: Literal };
+  | { kind: 'call'; name: string; property: string; value: Literal }
+  /** A lambda over a collection property: `collection/any(v:body)`, where the body compares `v` itself. */
+  | { kind: 'lambda'; quantifier: 'any' | 'all'; collection: string; variable: string; body: FilterExpr };
 
 type Token =
-  | { t: 'lparen' | 'rparen' | 'comma'; pos: number }
+  | { t: 'lparen' | 'rparen' | 'comma' | 'colon'; pos: number }
   | { t: 'string'; value: string; pos: number }
   | { t: 'word'; value: string; pos: number }
   | { t: 'scalar'; value: string; pos: number };
@@ -96,8 +98,8 @@ function tokenize(text: string): Token[] {
     const ch = text[i] as string;
     if (ch === ' ' || ch === '\t') {
       i++;
-    } else if (ch === '(' || ch === ')' || ch === ',') {
-      tokens.push({ t: ch === '(' ? 'lparen' : ch === ')' ? 'rparen' : 'comma', pos: i });
+    } else if (ch === '(' || ch === ')' || ch === ',' || ch === ':') {
+      tokens.push({ t: ch === '(' ? 'lparen' : ch === ')' ? 'rparen' : ch === ',' ? 'comma' : 'colon', pos: i });
       i++;
     } else if (ch === "'") {
       // A quote inside a literal is written as two quotes; a lone quote ends the literal.
@@ -186,6 +188,25 @@ export function parseFilter(text: string): FilterExpr {
     }
     if (token?.t !== 'word') return fail('expected a property or a function');
     at++;
+    const lambda = /^(.+)\/(any|all)$/i.exec(token.value);
+    if (lambda && peek()?.t === 'lparen') {
+      at++;
+      const variable = peek();
+      if (variable?.t !== 'word') fail('expected a lambda variable');
+      at++;
+      if (peek()?.t !== 'colon') fail("expected ':'");
+      at++;
+      const body = parseOr();
+      if (peek()?.t !== 'rparen') fail("expected ')'");
+      at++;
+      return {
+        kind: 'lambda',
+        quantifier: (lambda[2] as string).toLowerCase() as 'any' | 'all',
+        collection: lambda[1] as string,
+        variable: (variable as { value: string }).value,
+        body,
+      };
+    }
     if (peek()?.t === 'lparen') {
       const name = token.value.toLowerCase();
       at++;
@@ -245,6 +266,7 @@ export function someNode(expr: FilterExpr, test: (node: FilterExpr) => boolean):
   if (expr.kind === 'and' || expr.kind === 'or')
     return someNode(expr.left, test) || someNode(expr.right, test);
   if (expr.kind === 'not') return someNode(expr.operand, test);
+  if (expr.kind === 'lambda') return someNode(expr.body, test);
   return false;
 }
 

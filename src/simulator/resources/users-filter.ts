@@ -68,6 +68,8 @@ export function compileUserFilter(expr: FilterExpr): (user: SimUser) => boolean 
       }
       return expr.op === 'eq' ? (u) => equalsValue(get(u), expected) : (u) => !equalsValue(get(u), expected);
     }
+    case 'lambda':
+      return compileLambda(expr);
     case 'call': {
       const get = FILTERABLE[expr.property.toLowerCase()];
       if (!get || expr.value.type !== 'string' || (expr.name !== 'startswith' && expr.name !== 'endswith')) {
@@ -85,6 +87,37 @@ export function compileUserFilter(expr: FilterExpr): (user: SimUser) => boolean 
   }
 }
 
+/** Multi-valued properties a lambda may range over. */
+const COLLECTIONS: Record<string, (u: SimUser) => readonly string[]> = {
+  proxyaddresses: proxyAddressesOf,
+};
+
+/**
+ * `proxyAddresses/any(p:p eq 'smtp:x')` and `any(p:startswith(p, 'smtp:'))`: matched case-insensitively, so
+ * `smtp:` finds the primary `SMTP:` address too (documented: user resource, proxyAddresses; advanced queries).
+ */
+function compileLambda(expr: Extract<FilterExpr, { kind: 'lambda' }>): (user: SimUser) => boolean {
+  const collection = COLLECTIONS[expr.collection.toLowerCase()];
+  const body = expr.body;
+  const onVariable =
+    (body.kind === 'compare' || body.kind === 'call') && body.property.toLowerCase() === expr.variable.toLowerCase();
+  if (!collection || !onVariable || body.value.type !== 'string') throw unsupportedProperty(expr.collection);
+  const needle = body.value.value.toLowerCase();
+  let test: (value: string) => boolean;
+  if (body.kind === 'compare' && body.op === 'eq') test = (value) => value.toLowerCase() === needle;
+  else if (body.kind === 'call' && body.name === 'startswith') test = (value) => value.toLowerCase().startsWith(needle);
+  else throw unsupportedProperty(expr.collection);
+  return expr.quantifier === 'any'
+    ? (u) => collection(u).some(test)
+    : (u) => collection(u).every(test);
+}
+
+/** Primary address as `SMTP:`, secondary ones (aliases) as `smtp:`, as Exchange writes them. */
+export function proxyAddressesOf(user: SimUser): string[] {
+  if (!user.mail) return [];
+  return [`SMTP:${user.mail}`, ...(user.aliases ?? []).map((alias) => `smtp:${alias}`)];
+}
+
 /** The first operator of the filter that only advanced queries support, if any. */
 export function advancedOperator(expr: FilterExpr): string | undefined {
   let found: string | undefined;
@@ -92,6 +125,9 @@ export function advancedOperator(expr: FilterExpr): string | undefined {
     if (node.kind === 'not') found = 'not';
     else if (node.kind === 'compare' && node.op === 'ne') found = 'ne';
     else if (node.kind === 'call' && node.name === 'endswith') found = 'endsWith';
+    // Lambdas on proxyAddresses as advanced queries: graph-reference.md §7 (the service may also serve eq by
+    // default; demanding the parameters is the safe side for a client, which sends them anyway).
+    else if (node.kind === 'lambda') found = node.quantifier;
     return found !== undefined;
   });
   return found;

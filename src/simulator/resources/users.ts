@@ -4,7 +4,13 @@ import { graphError, type SimRequest, type SimResponse } from '../http-types.ts'
 import type { SimUser } from '../model.ts';
 import { resolveUser, type TenantIndex } from './indexes.ts';
 import { type FilterExpr, ODataSyntaxError, parseFilter, parseTop, selectedNames } from './odata.ts';
-import { advancedOperator, compileUserFilter, searchPredicate, UnsupportedQuery } from './users-filter.ts';
+import {
+  advancedOperator,
+  compileUserFilter,
+  proxyAddressesOf,
+  searchPredicate,
+  UnsupportedQuery,
+} from './users-filter.ts';
 
 const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 999;
@@ -34,7 +40,7 @@ const USER_PROPERTIES: Record<string, UserProperty> = {
   accountEnabled: (u) => u.accountEnabled,
   mailNickname: (u) => (u.mail ?? u.userPrincipalName).split('@')[0] ?? '',
   otherMails: () => [],
-  proxyAddresses: (u) => (u.mail ? [`SMTP:${u.mail}`] : []),
+  proxyAddresses: proxyAddressesOf,
 };
 const DEFAULT_USER_PROPERTIES = [
   'businessPhones',

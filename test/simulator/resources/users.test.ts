@@ -195,6 +195,56 @@ describe('GET /users', () => {
   });
 });
 
+describe('GET /users?$filter=proxyAddresses/any(…)', () => {
+  const tenant = () => {
+    const t = baseTenant();
+    t.users[0]!.aliases = ['old.name@contoso.com'];
+    return t;
+  };
+  const lookup = (filter: string, headers: Record<string, string> = EVENTUAL) =>
+    call(routerFor(tenant()), { path: '/users', query: { $filter: filter, $count: 'true' }, headers });
+
+  it('finds a user by a secondary address, case-insensitively, and by the primary one as smtp:', () => {
+    const target = tenant().users[0]!;
+    for (const address of ['smtp:old.name@contoso.com', 'SMTP:OLD.NAME@contoso.com', `smtp:${target.mail!}`]) {
+      const reply = lookup(`proxyAddresses/any(p:p eq '${address}')`);
+      assert.equal(reply.status, 200, address);
+      assert.deepEqual(
+        reply.body.value?.map((u) => u.id),
+        [target.id],
+        address,
+      );
+      assert.equal(reply.body['@odata.count'], 1);
+    }
+    assert.deepEqual(lookup("proxyAddresses/any(p:p eq 'smtp:nobody@contoso.com')").body.value, []);
+  });
+
+  it('serves startswith inside the lambda, and shows aliases in $select=proxyAddresses', () => {
+    const reply = lookup("proxyAddresses/any(x:startswith(x,'smtp:old.'))");
+    assert.equal(reply.status, 200);
+    assert.equal(reply.body.value?.length, 1);
+    const selected = call(routerFor(tenant()), {
+      path: `/users/${tenant().users[0]!.id}`,
+      query: { $select: 'proxyAddresses' },
+    });
+    assert.deepEqual(selected.body.proxyAddresses, [
+      `SMTP:${tenant().users[0]!.mail!}`,
+      'smtp:old.name@contoso.com',
+    ]);
+  });
+
+  it('needs the advanced-query parameters, and refuses a lambda it cannot serve', () => {
+    const bare = lookup("proxyAddresses/any(p:p eq 'smtp:old.name@contoso.com')", {});
+    assert.equal(bare.status, 400);
+    assert.equal(errorCode(bare), 'Request_UnsupportedQuery');
+    assert.equal(lookup("mail/any(p:p eq 'x@contoso.com')").status, 400, 'not a collection');
+    assert.equal(lookup("proxyAddresses/any(p:q eq 'smtp:x@contoso.com')").status, 400, 'not the variable');
+    const syntax = lookup("proxyAddresses/any(p p eq 'x')");
+    assert.equal(syntax.status, 400);
+    assert.equal(errorCode(syntax), 'BadRequest');
+  });
+});
+
 describe('GET /users/{id|userPrincipalName}', () => {
   it('resolves by id or by UPN in any case, percent-decoded', () => {
     const router = routerFor(baseTenant());
