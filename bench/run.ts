@@ -7,9 +7,11 @@ import { fileURLToPath } from 'node:url';
 const BENCHMARKS: { name: string; script: string; args?: string[]; nodeFlags?: string[] }[] = [
   { name: 'generate', script: 'generate.ts', nodeFlags: ['--expose-gc'] },
   { name: 'simulator', script: 'simulator-throughput.ts' },
+  { name: 'simulator-router', script: 'simulator-router.ts' },
   { name: 'graph-client', script: 'graph-client.ts' },
   { name: 'collector', script: 'collector.ts', nodeFlags: ['--expose-gc'] },
   { name: 'investigate', script: 'investigate.ts' },
+  { name: 'startup', script: 'startup.ts' },
 ];
 
 const wanted = new Set(process.argv.slice(2));

@@ -7,14 +7,17 @@ import { createSink, parseSinkConfig, SinkConfigError } from '../sinks/config.ts
 import { NdjsonSink } from '../sinks/ndjson.ts';
 import { ResumingNdjsonSink } from '../sinks/ndjson-resume.ts';
 import type { Sink } from '../sinks/types.ts';
-import { openStore, type Store, StoreError } from '../store/index.ts';
+import type { Store } from '../store/index.ts';
 import { Collector, CollectorConfigError, type CollectorOptions } from '../trace/collector.ts';
 import type { CollectorSettings, SinkConfig } from './collect-config.ts';
 import type { TenantConfig } from './config.ts';
 import { CliError, EXIT } from './errors.ts';
+import { openStoreOrExplain } from './open-store.ts';
 import { clientForTenant } from './tenant-client.ts';
 
-export const DEFAULT_STORE_PATH = './mailtrace.sqlite';
+// Both lived here first; re-exported so that their importers keep working.
+export { openStoreOrExplain } from './open-store.ts';
+export { DEFAULT_STORE_PATH } from './store-path.ts';
 
 /** Builds a SIEM sink from its config entry (validating its own options); throws CliError with a fix. */
 export type SinkFactory = (entry: {
@@ -151,21 +154,6 @@ async function closeAll(
     store.close();
   } catch {
     // Already closed.
-  }
-}
-
-export function openStoreOrExplain(path: string): Store {
-  try {
-    return openStore(path);
-  } catch (error) {
-    if (!(error instanceof StoreError)) throw error;
-    const fix =
-      error.code === 'too_new'
-        ? 'upgrade mailtrace, or point --store at another file'
-        : error.code === 'corrupt'
-          ? 'point --store at a mailtrace store (or a new file): this one is not a readable SQLite database'
-          : 'check that the directory exists and is writable, or pass another --store FILE';
-    throw new CliError(error.message, EXIT.config, fix, { cause: error });
   }
 }
 

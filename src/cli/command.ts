@@ -27,7 +27,12 @@ export interface Command {
   allowPositionals?: boolean;
   /** The command parses its own arguments: everything after its name arrives as positionals. */
   passThrough?: boolean;
-  /** Returns output for the output layer, or undefined when the command printed what it had to (e.g. a daemon). */
+  /**
+   * Returns output for the output layer, or undefined when the command printed what it had to (e.g. a daemon).
+   * Every command's metadata is loaded for `mailtrace --help`, so a command file imports only what its help needs
+   * and its run loads the rest with a dynamic import (`<name>-run.ts`): the store, msal, undici and the simulator
+   * cost a few hundred milliseconds that a help or a typo should not pay.
+   */
   run(args: ParsedArgs, context: CommandContext): Promise<CommandOutput | undefined>;
 }
 

@@ -3,9 +3,10 @@
 
 import { existsSync } from 'node:fs';
 import type { Store } from '../store/index.ts';
-import { DEFAULT_STORE_PATH, openStoreOrExplain } from './collect-session.ts';
 import type { ParsedArgs } from './command.ts';
 import { CliError, EXIT } from './errors.ts';
+import { openStoreOrExplain } from './open-store.ts';
+import { DEFAULT_STORE_PATH } from './store-path.ts';
 import { resolveTenants } from './tenant-options.ts';
 
 export interface LocalStore {

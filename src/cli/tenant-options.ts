@@ -1,5 +1,4 @@
 // `--config FILE` and `--tenant NAME|all`, shared by every command that talks to a tenant.
-import type { ParseArgsOptionsConfig } from 'node:util';
 import {
   configFromEnv,
   loadConfigFile,
@@ -9,15 +8,8 @@ import {
 } from './config.ts';
 import { CliError, EXIT } from './errors.ts';
 
-export const TENANT_OPTIONS: ParseArgsOptionsConfig = {
-  config: { type: 'string', short: 'c' },
-  tenant: { type: 'string', short: 't' },
-};
-
-export const TENANT_OPTION_HELP = [
-  '-c, --config FILE     config file (default: $MAILTRACE_CONFIG, else MAILTRACE_* variables)',
-  '-t, --tenant NAME     tenant from the config file, or all (default: all)',
-];
+// Moved to tenant-flags.ts, so that --help shows them without the config parser; re-exported for importers.
+export { TENANT_OPTION_HELP, TENANT_OPTIONS } from './tenant-flags.ts';
 
 /** Config from --config, else $MAILTRACE_CONFIG, else MAILTRACE_* variables. */
 export function resolveConfig(values: { config?: unknown }, env: NodeJS.ProcessEnv): MailtraceConfig {

@@ -328,6 +328,21 @@ describe('mailtrace investigate: input, store and trace errors', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('an app without any Mail.* permission fails once with exit 4 and the fix, not 300 policy exclusions', async () => {
+    const app = rig.tenant.apps.find((a) => a.clientId === JSON.parse(readFileSync(rig.config, 'utf8')).tenants[0].clientId)!;
+    const granted = app.roles;
+    app.roles = granted.filter((role) => !role.startsWith('Mail.'));
+    try {
+      const { code, stderr } = await run(['investigate', id, '--scope', 'sweep', '-c', rig.config]);
+      assert.equal(code, EXIT.permission, stderr);
+      assert.match(stderr, /no Mail\.\* application role/);
+      assert.match(stderr, /fix: grant the application permission Mail\.ReadBasic\.All/);
+      assert.doesNotMatch(stderr, /excluded by application access policy/);
+    } finally {
+      app.roles = granted;
+    }
+  });
+
   it('a bad id is a usage error even when no config can be found', async () => {
     const { code, stderr } = await run(['investigate', 'foo bar', '-c', join(dir, 'missing.json')]);
     assert.equal(code, EXIT.usage, stderr);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { TenantStatus } from '../../src/cli/commands/status.ts';
+import type { TenantStatus } from '../../src/cli/commands/status-run.ts';
 import { openStore } from '../../src/store/index.ts';
 import { collectorLeaseScope } from '../../src/trace/tenant-lease.ts';
 import { type CliHarness, runCli, startCliHarness } from './cli-harness.ts';

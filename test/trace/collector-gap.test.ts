@@ -2,7 +2,7 @@
 // (report, warning), the checkpoint must remember it, and `status` must show it. Never silently.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { tenantStatus } from '../../src/cli/commands/status.ts';
+import { tenantStatus } from '../../src/cli/commands/status-run.ts';
 import type { GraphRequest, GraphResponse, Logger, Send } from '../../src/graph/types.ts';
 import { openStore } from '../../src/store/index.ts';
 import { DEFAULT_PASS_SETTINGS, parseState } from '../../src/trace/passes.ts';

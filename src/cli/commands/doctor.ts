@@ -1,25 +1,7 @@
 // `mailtrace doctor`: checks a tenant's setup end to end (config, cloud, token, permissions, message trace,
-// mailbox search, clock, sinks) and prints a checklist with the fix for each problem. It renders its own output
-// (through the one output layer) because it must print the checklist AND exit non-zero when something blocks.
-import type { Command } from '../command.ts';
-import { OUTPUT_OPTION_HELP, OUTPUT_OPTIONS } from '../command.ts';
-import { checkConfigError } from '../doctor/config-checks.ts';
-import { doctorOutput } from '../doctor/report.ts';
-import { diagnoseTenant, type TenantReport } from '../doctor/run.ts';
-import { configuredSinkHealthchecks } from '../doctor/sinks.ts';
-import { CliError, EXIT } from '../errors.ts';
-import { emit, parseOutputFormat } from '../output.ts';
-import { resolveTenants, TENANT_OPTION_HELP, TENANT_OPTIONS } from '../tenant-options.ts';
-
-function configFailureReport(error: CliError, source: string | undefined): TenantReport {
-  return {
-    name: source ?? 'config',
-    tenantId: '-',
-    cloud: '-',
-    ok: false,
-    checks: [checkConfigError(error)],
-  };
-}
+// mailbox search, clock, sinks) and prints a checklist with the fix for each problem.
+import { type Command, OUTPUT_OPTION_HELP, OUTPUT_OPTIONS } from '../command.ts';
+import { TENANT_OPTION_HELP, TENANT_OPTIONS } from '../tenant-flags.ts';
 
 export const doctorCommand: Command = {
   name: 'doctor',
@@ -41,31 +23,7 @@ export const doctorCommand: Command = {
     "The message-trace probe makes one request, which counts against the tenant's 100 per 5 minutes.",
   ],
   async run(args, context) {
-    const format = parseOutputFormat(args.values.output as string | undefined);
-    const reports: TenantReport[] = [];
-    try {
-      const { config, tenants } = resolveTenants(args.values, context.env);
-      // Built once: each sink is checked once however many tenants share it.
-      const sinks = configuredSinkHealthchecks(config.sinks ?? [], { env: context.env });
-      for (const tenant of tenants) {
-        context.stderr.write(`doctor: checking tenant ${tenant.name}\n`);
-        reports.push(await diagnoseTenant(tenant, { signal: context.signal, sinks }));
-      }
-    } catch (error) {
-      if (!(error instanceof CliError) || error.exitCode !== EXIT.config) throw error;
-      const source =
-        typeof args.values.config === 'string' ? args.values.config : context.env.MAILTRACE_CONFIG;
-      reports.push(configFailureReport(error, source));
-    }
-    const output = doctorOutput(reports);
-    emit(output, format, args.values.out as string | undefined);
-    const { exitCode, blockers } = output.data;
-    if (exitCode !== EXIT.ok)
-      throw new CliError(
-        `doctor found ${blockers} blocker(s)`,
-        exitCode,
-        'fix the ✖ items of the checklist, then rerun `mailtrace doctor`',
-      );
-    return undefined;
+    const { runDoctor } = await import('./doctor-run.ts');
+    return runDoctor(args, context);
   },
 };

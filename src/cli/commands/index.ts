@@ -8,7 +8,10 @@ import { sinksCommand } from './sinks.ts';
 import { statusCommand } from './status.ts';
 import { traceCommand } from './trace.ts';
 
-/** Every command, in the order `mailtrace --help` lists them: the responder's first, setup and tools after. */
+/**
+ * Every command, in the order `mailtrace --help` lists them: the responder's first, setup and tools after. These
+ * modules hold help text only; each command loads its implementation when it runs (see Command.run).
+ */
 export const COMMANDS: readonly Command[] = [
   investigateCommand,
   traceCommand,

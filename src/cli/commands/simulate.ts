@@ -1,8 +1,6 @@
 // `mailtrace simulate`: the embedded Entra + Graph simulator, standalone (same as `npm run simulator`).
-import { runSimulator } from '../../simulator/main.ts';
-import { SIMULATOR_USAGE } from '../../simulator/main-args.ts';
+import { SIMULATOR_USAGE } from '../../simulator/usage.ts';
 import type { Command } from '../command.ts';
-import { CliError, EXIT } from '../errors.ts';
 
 export const simulateCommand: Command = {
   name: 'simulate',
@@ -18,9 +16,7 @@ export const simulateCommand: Command = {
   // The simulator parses its own flags; hand them over untouched.
   passThrough: true,
   async run(args) {
-    const code = await runSimulator(args.positionals);
-    if (code !== 0)
-      throw new CliError('the simulator stopped with an error', code === 2 ? EXIT.usage : EXIT.internal);
-    return undefined;
+    const { runSimulate } = await import('./simulate-run.ts');
+    return runSimulate(args);
   },
 };

@@ -1,0 +1,3 @@
+// Where the SQLite store lives unless --store or the config's "store" says otherwise. Its own module, without
+// imports, so that the help of every command that names the default does not load the store to print it.
+export const DEFAULT_STORE_PATH = './mailtrace.sqlite';
