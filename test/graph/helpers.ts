@@ -21,7 +21,7 @@ export interface TestServer {
 
 export async function startServer(handler: Handler): Promise<TestServer> {
   const requests: SeenRequest[] = [];
-  const server = createServer(async (req, res) => {
+  const serve = async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const seen: SeenRequest = {
@@ -32,6 +32,13 @@ export async function startServer(handler: Handler): Promise<TestServer> {
     };
     requests.push(seen);
     await handler(seen, res, requests.length - 1);
+  };
+  // A handler that throws answers 500 with its message: the test sees it instead of an unhandled rejection.
+  const server = createServer((req, res) => {
+    serve(req, res).catch((error: unknown) => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(`test handler failed: ${String(error)}`);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
