@@ -8,9 +8,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { directCall, type DirectCall } from '../src/simulator/direct-call.ts';
 import type { GraphRouter } from '../src/simulator/http-types.ts';
-import type { SimMailboxCopy, SimTraceRow, SimUser, Tenant } from '../src/simulator/model.ts';
 import { createGraphRouter } from '../src/simulator/resources/index.ts';
 import { table } from './lib/format.ts';
+import { CAMPAIGN_ID, largeTenant, NOW } from './lib/large-tenant.ts';
 import { describeMachine, machineFacts } from './lib/machine.ts';
 import { mergeResults } from './lib/results.ts';
 import { median, round } from './lib/timing.ts';
@@ -20,89 +20,10 @@ const ROWS = 700_000;
 const ROUNDS = 5;
 /** How many pages in the deep nextLink is: about half of the 700 pages the window holds. */
 const DEEP_PAGE = 350;
-const NOW = new Date('2026-03-01T12:00:00Z');
-const CAMPAIGN_ID = '<phish-2026.03.01@evil.example>';
 const TRACES = '/admin/exchange/tracing/messageTraces';
 const WINDOW = 'receivedDateTime ge 2026-02-20T12:00:00Z and receivedDateTime le 2026-03-01T12:00:00Z';
 const DOC = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
 const HEADING = '## Simulator router (in process)';
-
-function benchUser(i: number): SimUser {
-  return {
-    id: `u-${i}`,
-    userPrincipalName: `user${i}@contoso.com`,
-    displayName: `User ${i}`,
-    mail: `user${i}@contoso.com`,
-    userType: 'Member',
-    accountEnabled: true,
-    mailbox: 'exchangeOnline',
-    mailboxKind: 'user',
-    excludedByAccessPolicy: false,
-  };
-}
-
-function benchCopy(mailboxUserId: string, graphId: string, folder: string, internetMessageId: string) {
-  const copy: SimMailboxCopy = {
-    mailboxUserId,
-    graphId,
-    internetMessageId,
-    folder,
-    subject: 'Invoice overdue',
-    from: { name: 'Billing', address: 'billing@evil.example' },
-    sender: { name: 'Billing', address: 'billing@evil.example' },
-    toRecipients: [{ name: 'Adele', address: 'adele@contoso.com' }],
-    receivedDateTime: '2026-03-01T09:00:00Z',
-    isRead: false,
-    hasAttachments: true,
-  };
-  return copy;
-}
-
-/** 50,000 mailboxes with two copies each (every tenth inbox holds the campaign) and 700,000 rows over 9 days. */
-function largeTenant(): Tenant {
-  const users = Array.from({ length: USERS }, (_, i) => benchUser(i));
-  const copies = users.flatMap((u, i) => [
-    benchCopy(u.id, `c-${i}-1`, 'inbox', i % 10 === 0 ? CAMPAIGN_ID : `<m${i}@contoso.com>`),
-    benchCopy(u.id, `c-${i}-2`, 'deleteditems', `<n${i}@contoso.com>`),
-  ]);
-  const spanMs = 9 * 86_400_000;
-  const endMs = NOW.getTime();
-  const traces = Array.from({ length: ROWS }, (_, i): SimTraceRow => {
-    const received = new Date(endMs - Math.floor(((i / ROWS) * spanMs) / 1000) * 1000)
-      .toISOString()
-      .replace(/\.000Z$/, 'Z');
-    return {
-      id: `trace-${Math.floor(i / 2)}`,
-      messageId: `<trace-${Math.floor(i / 2)}@contoso.com>`,
-      senderAddress: 'sender@fabrikam.com',
-      recipientAddress: `user${i % USERS}@contoso.com`,
-      receivedDateTime: received,
-      subject: `Message ${i}`,
-      size: 1000 + i,
-      fromIP: '203.0.113.7',
-      toIP: '',
-      visibleFrom: received,
-      statusTimeline: [{ status: 'delivered', from: received }],
-      direction: 'inbound',
-    };
-  });
-  return {
-    schemaVersion: 1,
-    seed: 7,
-    tenantId: '11111111-2222-3333-4444-555555555555',
-    displayName: 'Contoso',
-    domains: ['contoso.com', 'contoso.onmicrosoft.com'],
-    anchor: NOW.toISOString(),
-    messageTraceServicePrincipal: true,
-    apps: [],
-    users,
-    groups: [],
-    traces,
-    copies,
-    customFolders: [],
-    campaign: null,
-  };
-}
 
 interface Page {
   value: Record<string, unknown>[];
@@ -135,7 +56,7 @@ function timePerCall(run: (i: number) => void, count: number): { ms: number; rou
 
 const machine = machineFacts();
 let started = performance.now();
-const tenant = largeTenant();
+const tenant = largeTenant(USERS, ROWS);
 const tenantMs = performance.now() - started;
 started = performance.now();
 const router = createGraphRouter(tenant, { now: () => NOW });

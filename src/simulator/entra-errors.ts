@@ -8,7 +8,8 @@ export type OAuthError =
   | 'invalid_client'
   | 'unauthorized_client'
   | 'invalid_scope'
-  | 'unsupported_grant_type';
+  | 'unsupported_grant_type'
+  | 'invalid_tenant';
 
 export interface EntraFailure {
   status: 400 | 401;
@@ -87,6 +88,14 @@ export const entraFailures = {
       `Application with identifier '${clientId}' was not found in the directory '${tenant}'. This can happen if ` +
       'the application has not been installed by the administrator of the tenant or consented to by any user ' +
       'in the tenant. You may have sent your authentication request to the wrong tenant.',
+  }),
+  scopeWithoutDefault: (scope: string): EntraFailure => ({
+    status: 400,
+    error: 'invalid_scope',
+    code: 1002012,
+    description:
+      `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with ` +
+      '/.default suffixed to the resource identifier (application ID URI).',
   }),
   invalidScope: (scope: string): EntraFailure => ({
     status: 400,

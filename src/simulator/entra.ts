@@ -39,6 +39,8 @@ export interface EntraRequest {
   query: URLSearchParams;
   body: string;
   clientRequestId: string | undefined;
+  /** The Authorization header: `Basic base64(client_id:client_secret)` for client_secret_basic. */
+  authorization?: string | undefined;
 }
 
 /** Finds a tenant by GUID or by one of its domains (case-insensitive). */
@@ -75,12 +77,20 @@ function tokenEndpoint(req: EntraRequest, ctx: EntraContext, tenantRef: string):
   const grantType = form.get('grant_type');
   if (!grantType) return fail(entraFailures.missingParameter('grant_type'));
   if (grantType !== 'client_credentials') return fail(entraFailures.unsupportedGrantType(grantType));
+  const basic = basicCredentials(req.authorization);
+  if (basic) {
+    // client_secret_basic (RFC 6749 §2.3.1; advertised in the discovery document). What Entra answers when the
+    // header and the body disagree is not documented: here the body wins (our assumption).
+    if (!form.has('client_id')) form.set('client_id', basic.clientId);
+    if (!form.has('client_secret') && !form.has('client_assertion')) form.set('client_secret', basic.secret);
+  }
   const clientId = form.get('client_id');
   if (!clientId) return fail(entraFailures.missingParameter('client_id'));
   const scope = form.get('scope');
   if (!scope) return fail(entraFailures.missingParameter('scope'));
   const app = tenant.apps.find((a) => a.clientId.toLowerCase() === clientId.toLowerCase());
   if (!app) return fail(entraFailures.applicationNotFound(clientId, tenantRef));
+  if (isResourceWithoutDefault(scope, ctx.baseUrl)) return fail(entraFailures.scopeWithoutDefault(scope));
   const audience = audienceForScope(scope, ctx.baseUrl);
   if (!audience) return fail(entraFailures.invalidScope(scope));
 
@@ -107,6 +117,30 @@ function tokenEndpoint(req: EntraRequest, ctx: EntraContext, tenantRef: string):
       access_token: accessToken,
     },
   };
+}
+
+/** `client_id:client_secret` from a Basic Authorization header (each part form-urlencoded, RFC 6749 §2.3.1). */
+function basicCredentials(header: string | undefined): { clientId: string; secret: string } | undefined {
+  const match = /^Basic\s+(\S+)$/i.exec(header ?? '');
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0) return undefined;
+  const unescape = (part: string) => decodeURIComponent(part.replace(/\+/g, ' '));
+  try {
+    return { clientId: unescape(decoded.slice(0, colon)), secret: unescape(decoded.slice(colon + 1)) };
+  } catch {
+    return undefined; // not percent-decodable: no credential read from it
+  }
+}
+
+/** A Graph resource or permission asked for without `/.default`: client credentials need the `.default` form. */
+function isResourceWithoutDefault(scope: string, baseUrl: string): boolean {
+  const scopes = scope.split(/\s+/).filter(Boolean);
+  if (scopes.length !== 1 || scopes[0]!.endsWith('/.default')) return false;
+  const value = scopes[0]!.replace(/\/+$/, '');
+  const roots = [baseUrl, PUBLIC_GRAPH_ROOT, GRAPH_APP_ID, ...GRAPH_ROOTS];
+  return roots.some((root) => value === root || value.startsWith(`${root}/`));
 }
 
 /** The token audience for a `.default` scope of this server's Graph root (or the public one), else undefined. */
@@ -214,8 +248,9 @@ function openIdConfiguration(req: EntraRequest, ctx: EntraContext, tenantRef: st
   const isMultiTenant = ['common', 'organizations'].includes(tenantRef.toLowerCase());
   const tenant = isMultiTenant ? undefined : findTenant(ctx.tenants, tenantRef);
   if (!isMultiTenant && !tenant) {
+    // Discovery names the error invalid_tenant where the token endpoint says invalid_request (both AADSTS90002).
     return entraErrorResponse(
-      entraFailures.tenantNotFound(tenantRef),
+      { ...entraFailures.tenantNotFound(tenantRef), error: 'invalid_tenant' },
       new Date(ctx.simNowMs()),
       req.clientRequestId,
     );

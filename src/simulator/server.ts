@@ -154,7 +154,14 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     stats.countRequest(endpointClass, undefined);
     await delay(sampleLatencyMs(latency, endpointClass, tokenRandom));
     const response = handleEntra(
-      { method, path: url.pathname, query: url.searchParams, body: body.toString('utf8'), clientRequestId },
+      {
+        method,
+        path: url.pathname,
+        query: url.searchParams,
+        body: body.toString('utf8'),
+        clientRequestId,
+        authorization: headerValue(req, 'authorization'),
+      },
       {
         baseUrl,
         tenants,

@@ -4,8 +4,8 @@
 // MAILTRACE_RELIABILITY=full (the tenant bench/simulator-router.ts measures).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { SimTraceRow, Tenant } from '../../src/simulator/model.ts';
-import { baseTenant, CAMPAIGN_ID, call, copy, follow, NOW, routerFor, user } from '../simulator/resources/helpers.ts';
+import { largeTenant } from '../../bench/lib/large-tenant.ts';
+import { CAMPAIGN_ID, call, follow, routerFor } from '../simulator/resources/helpers.ts';
 import { size } from './harness.ts';
 
 const USERS = size(1_000, 50_000);
@@ -14,39 +14,6 @@ const PATH = '/admin/exchange/tracing/messageTraces';
 const WINDOW = 'receivedDateTime ge 2026-02-20T12:00:00Z and receivedDateTime le 2026-03-01T12:00:00Z';
 /** 200 users for the per-mailbox and per-recipient checks, stepped by a prime so that they span the tenant. */
 const SAMPLE = Array.from({ length: 200 }, (_, k) => (k * 7919) % USERS);
-
-function largeTenant(): Tenant {
-  const tenant = baseTenant();
-  tenant.users = Array.from({ length: USERS }, (_, i) => user(`u-${i}`, `user${i}`));
-  tenant.copies = tenant.users.flatMap((u, i) => [
-    copy(u.id, `c-${i}-1`, 'inbox', {
-      internetMessageId: i % 10 === 0 ? CAMPAIGN_ID : `<m${i}@contoso.com>`,
-    }),
-    copy(u.id, `c-${i}-2`, 'deleteditems', { internetMessageId: `<n${i}@contoso.com>` }),
-  ]);
-  const spanMs = 9 * 86_400_000;
-  const endMs = NOW.getTime();
-  tenant.traces = Array.from({ length: ROWS }, (_, i): SimTraceRow => {
-    const received = new Date(endMs - Math.floor(((i / ROWS) * spanMs) / 1000) * 1000)
-      .toISOString()
-      .replace(/\.000Z$/, 'Z');
-    return {
-      id: `trace-${Math.floor(i / 2)}`,
-      messageId: `<trace-${Math.floor(i / 2)}@contoso.com>`,
-      senderAddress: 'sender@fabrikam.com',
-      recipientAddress: `user${i % USERS}@contoso.com`,
-      receivedDateTime: received,
-      subject: `Message ${i}`,
-      size: 1000 + i,
-      fromIP: '203.0.113.7',
-      toIP: '',
-      visibleFrom: received,
-      statusTimeline: [{ status: 'delivered', from: received }],
-      direction: 'inbound',
-    };
-  });
-  return tenant;
-}
 
 type Row = Record<string, unknown>;
 const key = (r: Row) => `${r.id as string}/${r.recipientAddress as string}`;
@@ -61,7 +28,7 @@ function inPageOrder(a: Row, b: Row): boolean {
 }
 
 describe(`simulator router on a ${USERS.toLocaleString('en-US')}-user, ${ROWS.toLocaleString('en-US')}-row tenant`, () => {
-  const tenant = largeTenant();
+  const tenant = largeTenant(USERS, ROWS);
   const router = routerFor(tenant);
 
   it('finds exactly each mailbox\'s own copies by internetMessageId', () => {

@@ -31,7 +31,8 @@ function runCliCapped(args: string[], blocks: number): Promise<{ code: number | 
   return new Promise((resolve, reject) => {
     const quoted = [process.execPath, MAIN, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
     const child = spawn('/bin/sh', ['-c', `ulimit -f ${blocks} && exec ${quoted}`], {
-      env: { PATH: process.env.PATH ?? '', NO_COLOR: '1' },
+      // No coverage file from a process that cannot write past its cap (a torn one fails the whole report).
+      env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', NODE_V8_COVERAGE: '' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';

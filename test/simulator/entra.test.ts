@@ -154,9 +154,39 @@ describe('token endpoint: client secret', () => {
   });
 
   it('70011 for a scope that is not {graphRoot}/.default', async () => {
-    for (const scope of ['User.Read', `${t.sim.url}/User.Read`, 'https://outlook.office.com/.default']) {
+    for (const scope of ['User.Read', 'https://outlook.office.com/.default']) {
       assertEntraError(await postToken(secretForm({ scope })), 400, 'invalid_scope', 70011);
     }
+  });
+
+  it('1002012 for Graph asked for without /.default: client credentials need the .default scope', async () => {
+    for (const scope of [`${t.sim.url}/User.Read.All`, t.sim.url, 'https://graph.microsoft.com']) {
+      const result = await postToken(secretForm({ scope }));
+      assertEntraError(result, 400, 'invalid_scope', 1002012);
+      assert.match(String(result.body.error_description), /\/\.default suffixed/);
+    }
+  });
+
+  it('accepts client_secret_basic, which the discovery document advertises', async () => {
+    const { client_secret: secret, client_id: clientId, ...rest } = secretForm();
+    const basic = Buffer.from(`${encodeURIComponent(clientId!)}:${encodeURIComponent(secret!)}`).toString('base64');
+    const init = form(rest);
+    const res = await fetch(tokenUrl(), {
+      ...init,
+      headers: { ...(init.headers as Record<string, string>), authorization: `Basic ${basic}` },
+      dispatcher: t.agent,
+    } as never);
+    const body = (await res.json()) as Record<string, unknown>;
+    assert.equal(res.status, 200, JSON.stringify(body));
+    assert.equal(decodeJwt(String(body.access_token)).payload.appid, CLIENT_ID);
+    const wrong = Buffer.from(`${clientId!}:nope`).toString('base64');
+    const refused = await fetch(tokenUrl(), {
+      ...init,
+      headers: { ...(init.headers as Record<string, string>), authorization: `Basic ${wrong}` },
+      dispatcher: t.agent,
+    } as never);
+    assert.equal(refused.status, 401);
+    assert.deepEqual(((await refused.json()) as { error_codes: number[] }).error_codes, [7000215]);
   });
 
   it('900144 for each missing parameter, 70003 for another grant, 7000218 without a credential', async () => {
@@ -311,7 +341,9 @@ describe('discovery documents', () => {
       dispatcher: t.agent,
     });
     assert.equal(res.status, 400);
-    assert.deepEqual(((await res.json()) as { error_codes: number[] }).error_codes, [90002]);
+    const failure = (await res.json()) as { error: string; error_codes: number[] };
+    assert.deepEqual(failure.error_codes, [90002]);
+    assert.equal(failure.error, 'invalid_tenant', 'discovery says invalid_tenant (the token endpoint invalid_request)');
   });
 
   it('serves instance discovery pointing back at this server', async () => {

@@ -78,6 +78,18 @@ class InvalidQuery extends Error {
 const invalidFilter = () => new InvalidQuery('BadRequest', 'Invalid filter clause');
 
 /**
+ * $orderby on messages: receivedDateTime asc|desc is modelled (desc is also the default order); another property
+ * is refused rather than silently ignored (our gap: Outlook sorts on many more).
+ */
+function parseOrder(options: Map<string, string>): 'asc' | 'desc' | undefined {
+  const raw = options.get('$orderby');
+  if (raw === undefined) return undefined;
+  const match = /^\s*receivedDateTime(?:\s+(asc|desc))?\s*$/i.exec(raw);
+  if (!match) throw new InvalidQuery('BadRequest', `The simulator does not implement $orderby=${raw} on messages.`);
+  return (match[1]?.toLowerCase() as 'asc' | 'desc' | undefined) ?? 'asc';
+}
+
+/**
  * Only `and` of internetMessageId equality and receivedDateTime bounds: a query that tries to widen the match
  * (an unescaped quote turning the rest into `or …`) is rejected rather than evaluated.
  */
@@ -147,6 +159,12 @@ export function listMessages(
     }
     const skip = Number(rawSkip);
     const select = parseSelect(options.get('$select'));
+    const order = parseOrder(options);
+    if (options.has('$search')) {
+      // Outlook serves $search (KQL over the mailbox index); the simulator does not model it, and refuses it so
+      // that no client passes here while relying on it. Documented: it cannot be combined with $filter either.
+      throw new InvalidQuery('BadRequest', 'The simulator does not implement $search on messages.');
+    }
 
     let query: MessageQuery = { internetMessageIds: [], bounds: [] };
     const rawFilter = options.get('$filter');
@@ -186,13 +204,16 @@ export function listMessages(
       )
       .sort((a, b) =>
         a.receivedDateTime !== b.receivedDateTime
-          ? a.receivedDateTime < b.receivedDateTime
-            ? 1
-            : -1
+          ? (a.receivedDateTime < b.receivedDateTime ? 1 : -1) * (order === 'asc' ? -1 : 1)
           : a.graphId < b.graphId
             ? -1
             : 1,
       );
+    if (order !== undefined && rawFilter !== undefined && !/^\s*\(?\s*receivedDateTime\b/i.test(rawFilter)) {
+      // Documented (message list, "Using filter and orderby in the same query"): the $orderby properties must come
+      // first in $filter, in the same order, or Outlook refuses the query.
+      throw new InvalidQuery('InefficientFilter', 'The restriction or sort order is too complex for this operation.');
+    }
 
     const page = matching.slice(skip, skip + top);
     const selection = select.explicit ? `(${select.properties.join(',')})` : '';
@@ -201,6 +222,8 @@ export function listMessages(
       '@odata.context': `${req.baseUrl}/$metadata#users('${encodeURIComponent(user.id)}')/${scope}${selection}`,
       value: page.map((copy) => shapeMessage(copy, user.id, select.properties)),
     };
+    // Documented for messages: $count=true adds the number of matching items to the first and later pages.
+    if ((options.get('$count') ?? '').toLowerCase() === 'true') body['@odata.count'] = matching.length;
     if (skip + top < matching.length) {
       const kept = [...options].filter(([name]) => name !== '$skip' && name !== '$top');
       kept.push(['$top', String(top)], ['$skip', String(skip + top)]);

@@ -122,6 +122,8 @@ function firstAtOrBefore(rows: readonly IndexedTraceRow[], ms: number): number {
   return lo;
 }
 
+const TRACE_QUERY_OPTIONS: ReadonlySet<string> = new Set(['$filter', '$top', '$skiptoken']);
+
 export function listMessageTraces(
   req: SimRequest,
   index: TenantIndex,
@@ -134,8 +136,12 @@ export function listMessageTraces(
   let endMs: number;
   let resume: ResumePoint | undefined;
   try {
-    if (options.has('$orderby')) {
-      throw new TraceQueryError("The query parameter '$orderby' is not supported by this API.");
+    // Documented: "This method supports the $filter, $top and $skiptoken OData query parameters" (List
+    // messageTraces). What the service answers to any other is not documented: refusing it (our assumption) keeps
+    // a client from passing here while the service answers as if the option were not there.
+    const unsupported = [...options.keys()].find((name) => name.startsWith('$') && !TRACE_QUERY_OPTIONS.has(name));
+    if (unsupported !== undefined) {
+      throw new TraceQueryError(`The query parameter '${unsupported}' is not supported by this API.`);
     }
     top = parseTop(options) ?? DEFAULT_PAGE_SIZE;
     if (!Number.isInteger(top) || top < 1 || top > MAX_PAGE_SIZE) {

@@ -124,6 +124,26 @@ describe('GET /users/{x}/messages', () => {
     assert.match(reply.body['@odata.context'] as string, /\/\$metadata#users\('.*'\)\/messages\(id,/);
   });
 
+  it('serves $count=true and $orderby=receivedDateTime, and refuses what it does not model', () => {
+    const path = `/users/${encodeURIComponent('Adele@Contoso.com')}/messages`;
+    const counted = call(router, { path, query: { ...search(CAMPAIGN_ID), $count: 'true', $top: '1' } });
+    assert.equal(counted.status, 200);
+    assert.equal(counted.body['@odata.count'], 4, 'every match, not the page');
+    assert.equal(counted.body.value?.length, 1);
+    const oldest = call(router, { path, query: { $orderby: 'receivedDateTime asc' } });
+    assert.equal(oldest.status, 200);
+    const times = oldest.body.value?.map((m) => m.receivedDateTime as string) ?? [];
+    assert.deepEqual(times, [...times].sort(), 'oldest first');
+    // With a $filter, the $orderby property must lead it (documented), else Outlook refuses the query.
+    const tooComplex = call(router, { path, query: { ...search(CAMPAIGN_ID), $orderby: 'receivedDateTime desc' } });
+    assert.equal(tooComplex.status, 400);
+    assert.equal(errorCode(tooComplex), 'InefficientFilter');
+    for (const query of [{ $search: '"invoice"' }, { $orderby: 'subject' }]) {
+      const refused = call(router, { path, query });
+      assert.equal(refused.status, 400, JSON.stringify(query));
+    }
+  });
+
   it('returns only the selected properties plus id and @odata.etag', () => {
     const reply = call(router, {
       path: `/users/${ADELE}/messages`,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Tenant } from '../../../src/simulator/model.ts';
-import { baseTenant, call, errorMessage, follow, NOW, routerFor, traceRow } from './helpers.ts';
+import { baseTenant, call, errorCode, errorMessage, follow, NOW, routerFor, traceRow } from './helpers.ts';
 
 const PATH = '/admin/exchange/tracing/messageTraces';
 const HOUR = 3_600_000;
@@ -214,6 +214,22 @@ describe('GET /admin/exchange/tracing/messageTraces', () => {
     const ordered = call(router, { path: PATH, query: { $orderby: 'receivedDateTime desc' } });
     assert.equal(ordered.status, 400);
     assert.match(errorMessage(ordered), /orderby/);
+  });
+
+  it('refuses every query option but $filter, $top and $skiptoken instead of ignoring it', () => {
+    const options: [string, string][] = [
+      ['$select', 'id,status'],
+      ['$skip', '10'],
+      ['$count', 'true'],
+      ['$search', '"invoice"'],
+      ['$expand', 'details'],
+    ];
+    for (const [option, value] of options) {
+      const reply = call(router, { path: PATH, query: { [option]: value } });
+      assert.equal(reply.status, 400, option);
+      assert.equal(errorCode(reply), 'BadRequest');
+      assert.ok(errorMessage(reply).includes(option), option);
+    }
   });
 
   it('pages 1000 rows by default', () => {
