@@ -22,8 +22,8 @@ import { openStore } from '../src/store/index.ts';
 import { Collector } from '../src/trace/collector.ts';
 import { toEcs } from '../src/trace/ecs.ts';
 import type { TraceRow } from '../src/trace/model.ts';
-import type { ChildSpec } from '../test/trace/collector-child.ts';
-import { steppedClock } from '../test/trace/collector-harness.ts';
+import { steppedClock } from '../src/simulator/clock.ts';
+import { COLLECT_CHILD, type CollectChildSpec } from './lib/collect-child.ts';
 import { table } from './lib/format.ts';
 import { describeMachine, machineFacts } from './lib/machine.ts';
 import { mergeResults } from './lib/results.ts';
@@ -31,7 +31,6 @@ import { mergeResults } from './lib/results.ts';
 const TOTAL = Number(process.argv[2] ?? 1_000_000);
 const DAY = 86_400_000;
 const MINUTE = 60_000;
-const CHILD = fileURLToPath(new URL('../test/trace/collector-child.ts', import.meta.url));
 const DOC = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
 
 function syntheticRows(count: number, status = 'delivered'): TraceRow[] {
@@ -121,7 +120,7 @@ async function endToEnd(total: number) {
       }),
     );
     const realBaseMs = Date.now();
-    const spec: ChildSpec = {
+    const spec: CollectChildSpec & { ndjsonPath: string } = {
       mode: 'once',
       configPath,
       storePath: join(dir, 'store.sqlite'),
@@ -142,7 +141,7 @@ async function endToEnd(total: number) {
     const samples: MemorySample[] = [];
     const started = performance.now();
     const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(process.execPath, [CHILD, JSON.stringify(spec)], {
+      const child = spawn(process.execPath, [COLLECT_CHILD, JSON.stringify(spec)], {
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       let buffer = '';
@@ -152,7 +151,7 @@ async function endToEnd(total: number) {
         buffer = lines.pop() ?? '';
         for (const line of lines)
           if (line.startsWith('mem ')) samples.push(JSON.parse(line.slice(4)) as MemorySample);
-          else if (line.trim() !== '' && !line.startsWith('child:')) process.stderr.write(`${line}\n`);
+          else if (line.trim() !== '' && !line.startsWith('child:') && !line.startsWith('owed ')) process.stderr.write(`${line}\n`);
       });
       child.on('error', reject);
       child.on('close', resolve);

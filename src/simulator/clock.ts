@@ -66,3 +66,70 @@ function checkScale(scale: number): number {
   if (!Number.isFinite(scale) || scale < 0) throw new RangeError('clock scale must be a finite number >= 0');
   return scale;
 }
+
+/** Waits the way Clock.sleep does in mailtrace (src/graph/types.ts), without importing it here. */
+export interface SleepingClock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/**
+ * A clock in another process that follows a simulator's: sim = simBase + offset + (Date.now() − realBase) × scale.
+ * Sampling both clocks in one millisecond (`mapping`) makes the two agree. 0 = frozen: a sleep then waits its
+ * length in real time (only for a run that never needs to wait). Sleeps are capped at a minute of real time.
+ */
+export interface FollowedClock {
+  simBaseMs: number;
+  realBaseMs: number;
+  scale: number;
+  /** Ahead of the simulator by this much (e.g. a host whose clock has passed another's lease expiry). */
+  offsetMs?: number;
+}
+
+export function followClock(mapping: FollowedClock): SleepingClock {
+  const offset = mapping.offsetMs ?? 0;
+  return {
+    now: () => Math.floor(mapping.simBaseMs + offset + (Date.now() - mapping.realBaseMs) * mapping.scale),
+    sleep: (ms, signal) =>
+      new Promise((resolve, reject) => {
+        signal?.throwIfAborted();
+        const real = mapping.scale === 0 ? ms : ms / mapping.scale;
+        const timer = setTimeout(resolve, Math.max(0, Math.min(real, 60_000)));
+        signal?.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer);
+            reject(signal.reason as Error);
+          },
+          { once: true },
+        );
+      }),
+  };
+}
+
+/** Samples `clock` and Date.now() in the same millisecond, for a child process to follow (followClock). */
+export function clockMapping(clock: ControllableClock): Omit<FollowedClock, 'scale'> {
+  let realBaseMs: number;
+  let simBaseMs: number;
+  do {
+    realBaseMs = Date.now();
+    simBaseMs = clock.nowMs();
+  } while (Date.now() !== realBaseMs);
+  return { simBaseMs, realBaseMs };
+}
+
+/**
+ * Stepped time: the simulator's clock is frozen, and every wait (Retry-After, quota, the cycle interval) moves it
+ * forward instead of sleeping, so hours of collection take milliseconds.
+ */
+export function steppedClock(sim: ControllableClock): SleepingClock {
+  return {
+    now: () => sim.nowMs(),
+    sleep: async (ms, signal) => {
+      signal?.throwIfAborted();
+      sim.advance(Math.max(0, ms));
+      await new Promise((resolve) => setImmediate(resolve));
+      signal?.throwIfAborted();
+    },
+  };
+}

@@ -13,7 +13,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ControllableClock } from '../../src/simulator/clock.ts';
+import { COLLECT_CHILD, type CollectChildSpec, owedAtStart } from '../../bench/lib/collect-child.ts';
+import { clockMapping, ControllableClock } from '../../src/simulator/clock.ts';
 import { generateTenant } from '../../src/simulator/generate.ts';
 import type { Tenant } from '../../src/simulator/model.ts';
 import { createGraphRouter } from '../../src/simulator/resources/index.ts';
@@ -27,12 +28,10 @@ import { readOutbox } from '../../src/trace/outbox.ts';
 import { STATE_CHECKPOINT } from '../../src/trace/tenant-collector.ts';
 import { expectedRows, finalEventIds, ndjsonEventIds, storedRows } from '../trace/collector-harness.ts';
 import { type ChildRun as SteeredRun, SteeredChild } from '../support/child.ts';
-import type { E2eChildSpec } from './e2e-child.ts';
 import { startElasticsearchServer } from './servers/elasticsearch-server.ts';
 import { startSekoiaServer } from './servers/sekoia-server.ts';
 import { startSplunkServer } from './servers/splunk-server.ts';
 
-const CHILD = new URL('./e2e-child.ts', import.meta.url).pathname;
 const ANCHOR = Date.parse('2026-03-02T12:00:00Z');
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -59,11 +58,10 @@ interface ChildRun extends SteeredRun {
 }
 
 /** Runs the child to its end: a `once` cycle, or a daemon until the armed failpoint kills it. */
-async function runChild(spec: E2eChildSpec, failpoints?: string): Promise<ChildRun> {
-  const child = new SteeredChild(CHILD, [JSON.stringify(spec)], failpoints === undefined ? {} : { failpoints });
+async function runChild(spec: CollectChildSpec, failpoints?: string): Promise<ChildRun> {
+  const child = new SteeredChild(COLLECT_CHILD, [JSON.stringify(spec)], failpoints === undefined ? {} : { failpoints });
   const run = await child.done;
-  const owedLine = /^owed (.*)$/m.exec(run.stderr)?.[1];
-  return { ...run, owed: owedLine ? (JSON.parse(owedLine) as Record<string, string[]>) : {} };
+  return { ...run, owed: owedAtStart(run.stderr) };
 }
 
 /** The (row, status) key of a raw Graph row, as Sekoia and Splunk (raw format) receive it. */
@@ -216,15 +214,12 @@ test('collect into Sekoia + Splunk HEC + Elasticsearch + NDJSON through SIGKILLs
       maxWindowMs: 30 * MINUTE,
       pageSize: PAGE_SIZE,
     };
-    const spec = (mode: E2eChildSpec['mode'], scale: number): E2eChildSpec => {
-      let realBaseMs: number;
-      let simBaseMs: number;
-      do {
-        realBaseMs = Date.now();
-        simBaseMs = clock.nowMs();
-      } while (Date.now() !== realBaseMs);
-      return { ...base, mode, scale, simBaseMs, realBaseMs };
-    };
+    const spec = (mode: CollectChildSpec['mode'], scale: number): CollectChildSpec => ({
+      ...base,
+      mode,
+      scale,
+      ...clockMapping(clock),
+    });
     const readStore = () => {
       const store = openStore(storePath);
       try {

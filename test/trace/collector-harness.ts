@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGraphClient, type GraphClient } from '../../src/graph/client.ts';
 import type { Clock } from '../../src/graph/types.ts';
-import { ControllableClock } from '../../src/simulator/clock.ts';
+import { ControllableClock, steppedClock } from '../../src/simulator/clock.ts';
 import { generateTenant } from '../../src/simulator/generate.ts';
 import type { FaultConfig } from '../../src/simulator/http-types.ts';
 import type { SimTraceRow, Tenant } from '../../src/simulator/model.ts';
@@ -18,21 +18,8 @@ import type { CollectorTenant } from '../../src/trace/tenant-collector.ts';
 
 export const ANCHOR = '2026-03-02T12:00:00Z';
 
-/**
- * Stepped time: the simulator's clock is frozen, and every wait of the client or the collector (Retry-After,
- * quota, the cycle interval) moves it forward instead of sleeping, so hours of collection take milliseconds.
- */
-export function steppedClock(sim: ControllableClock): Clock {
-  return {
-    now: () => sim.nowMs(),
-    sleep: async (ms, signal) => {
-      signal?.throwIfAborted();
-      sim.advance(Math.max(0, ms));
-      await new Promise((resolve) => setImmediate(resolve));
-      signal?.throwIfAborted();
-    },
-  };
-}
+// Stepped time lives beside the simulator's clock, shared with the benchmarks.
+export { steppedClock };
 
 export interface Harness {
   sim: Simulator;

@@ -10,17 +10,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ControllableClock } from '../../src/simulator/clock.ts';
+import { COLLECT_CHILD, type CollectChildResult, type CollectChildSpec, owedAtStart } from '../../bench/lib/collect-child.ts';
+import { clockMapping, ControllableClock } from '../../src/simulator/clock.ts';
 import { generateTenant } from '../../src/simulator/generate.ts';
 import { createGraphRouter } from '../../src/simulator/resources/index.ts';
 import { startSimulator } from '../../src/simulator/server.ts';
 import { openStore } from '../../src/store/index.ts';
-import type { CycleReport } from '../../src/trace/collector.ts';
 import { type ChildRun, SteeredChild } from '../support/child.ts';
-import type { ChildSpec } from './collector-child.ts';
 import { expectedRows, finalEventIds, ndjsonEventIds, storedRows } from './collector-harness.ts';
 
-const CHILD = new URL('./collector-child.ts', import.meta.url).pathname;
 const ANCHOR = Date.parse('2026-03-02T12:00:00Z');
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -49,8 +47,9 @@ const DELIVERY_POINTS = [
 ];
 
 /** Runs the child to its end: a `once` cycle, or a daemon until the armed failpoint kills it. */
-function runChild(spec: ChildSpec, failpoints?: string): Promise<ChildRun> {
-  return new SteeredChild(CHILD, [JSON.stringify(spec)], failpoints === undefined ? {} : { failpoints }).done;
+function runChild(spec: CollectChildSpec, failpoints?: string): Promise<ChildRun> {
+  return new SteeredChild(COLLECT_CHILD, [JSON.stringify(spec)], failpoints === undefined ? {} : { failpoints })
+    .done;
 }
 
 test('kill -9 at every delivery point, 18 times: nothing lost, nothing duplicated', {
@@ -113,16 +112,12 @@ test('kill -9 at every delivery point, 18 times: nothing lost, nothing duplicate
       maxWindowMs: HOUR,
       pageSize: 20,
     };
-    const spec = (mode: ChildSpec['mode'], scale: number): ChildSpec => {
-      // Sample both clocks in one millisecond so the child's mapping matches the simulator's.
-      let realBaseMs: number;
-      let simBaseMs: number;
-      do {
-        realBaseMs = Date.now();
-        simBaseMs = clock.nowMs();
-      } while (Date.now() !== realBaseMs);
-      return { ...base, mode, scale, simBaseMs, realBaseMs };
-    };
+    const spec = (mode: CollectChildSpec['mode'], scale: number): CollectChildSpec => ({
+      ...base,
+      mode,
+      scale,
+      ...clockMapping(clock),
+    });
 
     // One whole cycle first, so that rows still settling are stored before the kills start (their status changes
     // come in later runs, whatever the machine's speed).
@@ -139,7 +134,7 @@ test('kill -9 at every delivery point, 18 times: nothing lost, nothing duplicate
       assert.equal(run.signal, 'SIGKILL', `run ${i} ended by itself: ${run.stderr}`);
       assert.ok(run.failpoints.length > 0, `run ${i} was killed at ${point}`);
       kills++;
-      if (/child: owed [1-9]/.test(run.stderr)) restartsOwing++;
+      if ((owedAtStart(run.stderr).ndjson?.length ?? 0) > 0) restartsOwing++;
       if (/child: skipped [1-9]/.test(run.stderr)) restartsSkipping++;
     }
 
@@ -151,7 +146,7 @@ test('kill -9 at every delivery point, 18 times: nothing lost, nothing duplicate
     // Reconcile now whatever the last killed run did: the final run must re-read everything.
     const final = await runChild({ ...spec('once', 0), reconcileIntervalMs: 0 });
     assert.equal(final.code, 0, final.stderr);
-    const report = JSON.parse(final.stdout.trim().split('\n').at(-1)!) as CycleReport;
+    const { report } = JSON.parse(final.stdout.trim().split('\n').at(-1)!) as CollectChildResult;
     const t = report.tenants[0]!;
     assert.equal(t.ok, true, t.error);
     assert.equal(t.reconciled, true, 'the final run re-read the whole collected range');

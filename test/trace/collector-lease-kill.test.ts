@@ -16,12 +16,11 @@ import { type Simulator, startSimulator } from '../../src/simulator/server.ts';
 import { openStore } from '../../src/store/index.ts';
 import type { CycleReport } from '../../src/trace/collector.ts';
 import { DEFAULT_LEASE_TTL_MS } from '../../src/trace/tenant-lease.ts';
-import type { E2eChildSpec } from '../sinks/e2e-child.ts';
+import { COLLECT_CHILD, type CollectChildResult, type CollectChildSpec, owedAtStart } from '../../bench/lib/collect-child.ts';
 import { type ElasticsearchServer, startElasticsearchServer } from '../sinks/servers/elasticsearch-server.ts';
 import { type ChildRun, SteeredChild } from '../support/child.ts';
 import { expectedRows, ndjsonEventIds, storedRows } from './collector-harness.ts';
 
-const CHILD = new URL('../sinks/e2e-child.ts', import.meta.url).pathname;
 const ANCHOR = Date.parse('2026-03-02T12:00:00Z');
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -53,7 +52,7 @@ interface Scenario {
   ndjsonPath: string;
   /** The Elasticsearch index this scenario writes (each scenario its own). */
   index: string;
-  spec(extra?: Partial<E2eChildSpec>): string;
+  spec(extra?: Partial<CollectChildSpec>): string;
 }
 
 /**
@@ -91,7 +90,7 @@ async function scenario(name: string): Promise<Scenario> {
     }),
   );
   const storePath = join(dir, 'store.sqlite');
-  const base: E2eChildSpec = {
+  const base: CollectChildSpec = {
     mode: 'once',
     configPath,
     storePath,
@@ -126,8 +125,8 @@ afterEach(async () => {
   for (const sim of simulators.splice(0)) await sim.close();
 });
 
-function start(s: Scenario, failpoints?: string, extra?: Partial<E2eChildSpec>): SteeredChild {
-  const child = new SteeredChild(CHILD, [s.spec(extra)], {
+function start(s: Scenario, failpoints?: string, extra?: Partial<CollectChildSpec>): SteeredChild {
+  const child = new SteeredChild(COLLECT_CHILD, [s.spec(extra)], {
     cwd: s.dir,
     ...(failpoints !== undefined ? { failpoints } : {}),
   });
@@ -138,7 +137,7 @@ function start(s: Scenario, failpoints?: string, extra?: Partial<E2eChildSpec>):
 function report(run: ChildRun): CycleReport {
   const last = run.stdout.trim().split('\n').at(-1);
   assert.ok(last, `the child printed its report (stderr: ${run.stderr})`);
-  return (JSON.parse(last) as { report: CycleReport }).report;
+  return (JSON.parse(last) as CollectChildResult).report;
 }
 
 /** A second collector started while `holder` holds the lease: it does nothing and names the holder. */
@@ -173,17 +172,10 @@ async function assertCleanRunCompletes(s: Scenario): Promise<{ owed: Record<stri
     assert.equal(ids.length, stats.rows + stats.statusChanges, 'one NDJSON line per stored (row, status)');
     const indexed = new Set(es.indices.get(s.index)?.keys() ?? []);
     assert.deepEqual(indexed, unique, 'Elasticsearch holds exactly the events NDJSON holds');
-    return { owed: owedAtStart(run) };
+    return { owed: owedAtStart(run.stderr) };
   } finally {
     store.close();
   }
-}
-
-/** What the outbox owed each sink when the child started (e2e-child prints it first). */
-function owedAtStart(run: ChildRun): Record<string, string[]> {
-  const line = /^owed (.*)$/m.exec(run.stderr);
-  assert.ok(line, `the child reported its outbox (stderr: ${run.stderr})`);
-  return JSON.parse(line[1]!) as Record<string, string[]>;
 }
 
 const KILL_POINTS = [
@@ -227,10 +219,10 @@ for (const point of ['collector.page-stored@2', 'collector.sink-flushed:ndjson@2
     await paused.stopped();
     // Alive but silent: a second collector whose clock has passed the lease's expiry takes it over, delivers
     // what the paused one owed and finishes.
-    const takeover = start(s, 'lease.acquired=notify', { clockOffsetMs: DEFAULT_LEASE_TTL_MS + 1000 });
+    const takeover = start(s, 'lease.acquired=notify', { offsetMs: DEFAULT_LEASE_TTL_MS + 1000 });
     const run = await takeover.done;
     assert.equal(run.code, 0, run.stderr);
-    assert.ok((owedAtStart(run).ndjson?.length ?? 0) > 0, 'the paused holder owed events its successor delivered');
+    assert.ok((owedAtStart(run.stderr).ndjson?.length ?? 0) > 0, 'the paused holder owed events its successor delivered');
     assert.equal(report(run).tenants[0]!.ok, true, 'the second collector took the lease over and finished');
 
     await paused.resume();
