@@ -23,7 +23,7 @@ import { Collector } from '../src/trace/collector.ts';
 import { toEcs } from '../src/trace/ecs.ts';
 import type { TraceRow } from '../src/trace/model.ts';
 import { steppedClock } from '../src/simulator/clock.ts';
-import { COLLECT_CHILD, type CollectChildSpec } from './lib/collect-child.ts';
+import { COLLECT_CHILD, type CollectChildSpec, writeChildConfig } from './lib/collect-child.ts';
 import { table } from './lib/format.ts';
 import { describeMachine, machineFacts } from './lib/machine.ts';
 import { mergeResults } from './lib/results.ts';
@@ -98,27 +98,7 @@ async function endToEnd(total: number) {
   const sim = await startSimulator({ tenants: [tenant], router: createGraphRouter, latency: 'zero', clock });
   const dir = mkdtempSync(join(tmpdir(), 'mailtrace-bench-collector-'));
   try {
-    const app = tenant.apps.find((a) => a.roles.includes('ExchangeMessageTrace.Read.All')) ?? tenant.apps[0]!;
-    writeFileSync(join(dir, 'secret'), app.secrets[0]!.value, { mode: 0o600 });
-    const configPath = join(dir, 'mailtrace.json');
-    writeFileSync(
-      configPath,
-      JSON.stringify({
-        version: 1,
-        tenants: [
-          {
-            name: 'bench',
-            tenantId: tenant.tenantId,
-            clientId: app.clientId,
-            clientSecretFile: join(dir, 'secret'),
-            authorityHost: sim.url,
-            graphEndpoint: sim.url,
-            caFile: sim.caCertPath,
-            domains: [tenant.domains[0]],
-          },
-        ],
-      }),
-    );
+    const configPath = writeChildConfig(dir, tenant, sim, { name: 'bench' });
     const realBaseMs = Date.now();
     const spec: CollectChildSpec & { ndjsonPath: string } = {
       mode: 'once',

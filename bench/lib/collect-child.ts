@@ -6,11 +6,14 @@
 // events a restart may send a sink again), `child: skipped N` after each NDJSON write that recognised lines a
 // killed run had already written, and `mem {...}` samples when asked. Kill points are armed by the parent through
 // MAILTRACE_FAILPOINTS (src/core/failpoints.ts).
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { openCollectSession } from '../../src/cli/collect-session.ts';
 import { loadConfigFile } from '../../src/cli/config.ts';
 import { type FollowedClock, followClock } from '../../src/simulator/clock.ts';
 import { ResumingNdjsonSink } from '../../src/sinks/ndjson-resume.ts';
 import { openStore } from '../../src/store/index.ts';
+import type { Tenant } from '../../src/simulator/model.ts';
 import type { CycleReport } from '../../src/trace/collector.ts';
 import { readOutbox } from '../../src/trace/outbox.ts';
 
@@ -36,6 +39,34 @@ export interface CollectChildSpec extends FollowedClock {
 export interface CollectChildResult {
   report: CycleReport;
   sinks: Record<string, unknown>;
+}
+
+/**
+ * Writes what a child reads: the tenant's client secret (`client.secret`, 0600) and `mailtrace.json` naming the
+ * simulator as authority and Graph, with `sinks` if given (paths in it are relative to `dir`). Returns its path.
+ */
+export function writeChildConfig(
+  dir: string,
+  tenant: Tenant,
+  sim: { url: string; caCertPath: string },
+  options: { name?: string; sinks?: unknown[] } = {},
+): string {
+  const app = tenant.apps.find((a) => a.roles.includes('ExchangeMessageTrace.Read.All')) ?? tenant.apps[0]!;
+  writeFileSync(join(dir, 'client.secret'), app.secrets[0]!.value, { mode: 0o600 });
+  const path = join(dir, 'mailtrace.json');
+  const tenantConfig = {
+    name: options.name ?? 'contoso',
+    tenantId: tenant.tenantId,
+    clientId: app.clientId,
+    clientSecretFile: 'client.secret',
+    authorityHost: sim.url,
+    graphEndpoint: sim.url,
+    caFile: sim.caCertPath,
+    domains: [tenant.domains[0]],
+  };
+  const config = { version: 1, tenants: [tenantConfig], ...(options.sinks ? { sinks: options.sinks } : {}) };
+  writeFileSync(path, JSON.stringify(config));
+  return path;
 }
 
 function owedBySink(storePath: string, tenantIds: readonly string[]): Record<string, string[]> {

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { COLLECT_CHILD, type CollectChildSpec, owedAtStart } from '../../bench/lib/collect-child.ts';
+import { COLLECT_CHILD, type CollectChildSpec, owedAtStart, writeChildConfig } from '../../bench/lib/collect-child.ts';
 import { clockMapping, ControllableClock } from '../../src/simulator/clock.ts';
 import { generateTenant } from '../../src/simulator/generate.ts';
 import type { Tenant } from '../../src/simulator/model.ts';
@@ -107,47 +107,26 @@ function writeConfig(
   sim: { url: string; caCertPath: string },
   urls: Urls,
 ): string {
-  const app = tenant.apps.find((a) => a.roles.includes('ExchangeMessageTrace.Read.All')) ?? tenant.apps[0]!;
   const secret = (name: string, value: string) => writeFileSync(join(dir, name), value, { mode: 0o600 });
-  secret('client.secret', app.secrets[0]!.value);
   secret('intake.key', INTAKE_KEY);
   secret('hec.token', HEC_TOKEN);
   secret('es.key', ES_API_KEY);
-  const path = join(dir, 'mailtrace.json');
-  writeFileSync(
-    path,
-    JSON.stringify({
-      version: 1,
-      tenants: [
-        {
-          name: 'contoso',
-          tenantId: tenant.tenantId,
-          clientId: app.clientId,
-          clientSecretFile: 'client.secret',
-          authorityHost: sim.url,
-          graphEndpoint: sim.url,
-          caFile: sim.caCertPath,
-          domains: [tenant.domains[0]],
-        },
-      ],
-      sinks: [
-        { type: 'sekoia', intakeServer: urls.sekoia, intakeKeyFile: 'intake.key', timeoutMs: 5000 },
-        {
-          type: 'splunk-hec',
-          name: 'splunk',
-          url: urls.splunk,
-          tokenFile: 'hec.token',
-          useAck: true,
-          ackPollIntervalMs: 20,
-          ackTimeoutMs: 5000,
-        },
-        { type: 'elasticsearch', url: urls.elasticsearch, apiKeyFile: 'es.key', timeoutMs: 5000 },
-        // Last: the crash hook kills the child after this sink's fsync, when every sink has answered.
-        { type: 'ndjson', path: 'events.ndjson' },
-      ],
-    }),
-  );
-  return path;
+  return writeChildConfig(dir, tenant, sim, {
+    sinks: [
+      { type: 'sekoia', intakeServer: urls.sekoia, intakeKeyFile: 'intake.key', timeoutMs: 5000 },
+      {
+        type: 'splunk-hec',
+        name: 'splunk',
+        url: urls.splunk,
+        tokenFile: 'hec.token',
+        useAck: true,
+        ackPollIntervalMs: 20,
+        ackTimeoutMs: 5000,
+      },
+      { type: 'elasticsearch', url: urls.elasticsearch, apiKeyFile: 'es.key', timeoutMs: 5000 },
+      { type: 'ndjson', path: 'events.ndjson' },
+    ],
+  });
 }
 
 interface Urls {

@@ -6,11 +6,17 @@
 // holds every row the simulator shows with its final status, and the NDJSON file holds every (row, status) the
 // store recorded, exactly once.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { COLLECT_CHILD, type CollectChildResult, type CollectChildSpec, owedAtStart } from '../../bench/lib/collect-child.ts';
+import {
+  COLLECT_CHILD,
+  type CollectChildResult,
+  type CollectChildSpec,
+  owedAtStart,
+  writeChildConfig,
+} from '../../bench/lib/collect-child.ts';
 import { clockMapping, ControllableClock } from '../../src/simulator/clock.ts';
 import { generateTenant } from '../../src/simulator/generate.ts';
 import { createGraphRouter } from '../../src/simulator/resources/index.ts';
@@ -75,28 +81,7 @@ test('kill -9 at every delivery point, 18 times: nothing lost, nothing duplicate
   });
   try {
     const dir = mkdtempSync(join(tmpdir(), 'mailtrace-kill-'));
-    const app = tenant.apps.find((a) => a.roles.includes('ExchangeMessageTrace.Read.All')) ?? tenant.apps[0]!;
-    const secretFile = join(dir, 'secret');
-    writeFileSync(secretFile, app.secrets[0]!.value, { mode: 0o600 });
-    const configPath = join(dir, 'mailtrace.json');
-    writeFileSync(
-      configPath,
-      JSON.stringify({
-        version: 1,
-        tenants: [
-          {
-            name: 'contoso',
-            tenantId: tenant.tenantId,
-            clientId: app.clientId,
-            clientSecretFile: secretFile,
-            authorityHost: sim.url,
-            graphEndpoint: sim.url,
-            caFile: sim.caCertPath,
-            domains: [tenant.domains[0]],
-          },
-        ],
-      }),
-    );
+    const configPath = writeChildConfig(dir, tenant, sim);
     const storePath = join(dir, 'store.sqlite');
     const ndjsonPath = join(dir, 'events.ndjson');
     const base = {

@@ -5,7 +5,7 @@
 // the same instant. Each scenario ends with the store equal to the simulator's ground truth and the NDJSON file
 // and the Elasticsearch index holding every stored (row, status) exactly once.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
@@ -16,7 +16,13 @@ import { type Simulator, startSimulator } from '../../src/simulator/server.ts';
 import { openStore } from '../../src/store/index.ts';
 import type { CycleReport } from '../../src/trace/collector.ts';
 import { DEFAULT_LEASE_TTL_MS } from '../../src/trace/tenant-lease.ts';
-import { COLLECT_CHILD, type CollectChildResult, type CollectChildSpec, owedAtStart } from '../../bench/lib/collect-child.ts';
+import {
+  COLLECT_CHILD,
+  type CollectChildResult,
+  type CollectChildSpec,
+  owedAtStart,
+  writeChildConfig,
+} from '../../bench/lib/collect-child.ts';
 import { type ElasticsearchServer, startElasticsearchServer } from '../sinks/servers/elasticsearch-server.ts';
 import { type ChildRun, SteeredChild } from '../support/child.ts';
 import { expectedRows, ndjsonEventIds, storedRows } from './collector-harness.ts';
@@ -63,32 +69,13 @@ async function scenario(name: string): Promise<Scenario> {
   const sim = await startSimulator({ tenants: [tenant], router: createGraphRouter, latency: 'zero', clock });
   simulators.push(sim);
   const dir = mkdtempSync(join(tmpdir(), `mailtrace-lease-${name}-`));
-  const app = tenant.apps.find((a) => a.roles.includes('ExchangeMessageTrace.Read.All')) ?? tenant.apps[0]!;
-  writeFileSync(join(dir, 'client.secret'), app.secrets[0]!.value, { mode: 0o600 });
   const index = `mailtrace-lease-${name}`;
-  const configPath = join(dir, 'mailtrace.json');
-  writeFileSync(
-    configPath,
-    JSON.stringify({
-      version: 1,
-      tenants: [
-        {
-          name: 'contoso',
-          tenantId: tenant.tenantId,
-          clientId: app.clientId,
-          clientSecretFile: 'client.secret',
-          authorityHost: sim.url,
-          graphEndpoint: sim.url,
-          caFile: sim.caCertPath,
-          domains: [tenant.domains[0]],
-        },
-      ],
-      sinks: [
-        { type: 'elasticsearch', url: es.url, index, timeoutMs: 5000 },
-        { type: 'ndjson', path: 'events.ndjson' },
-      ],
-    }),
-  );
+  const configPath = writeChildConfig(dir, tenant, sim, {
+    sinks: [
+      { type: 'elasticsearch', url: es.url, index, timeoutMs: 5000 },
+      { type: 'ndjson', path: 'events.ndjson' },
+    ],
+  });
   const storePath = join(dir, 'store.sqlite');
   const base: CollectChildSpec = {
     mode: 'once',
