@@ -10,10 +10,10 @@ import {
   type BatchItemRequest,
   batchRoute,
   delay,
-  scaledClock,
   startTestServer,
   type TestReply,
 } from './graph-test-server.ts';
+import { RecordingClock } from './helpers.ts';
 
 const FAST_POLICY: RetryPolicy = {
   maxAttempts: 4,
@@ -72,7 +72,8 @@ test('splits 45 items into batches of ≤ 20 and correlates out-of-order respons
 });
 
 test('a throttled item is retried alone, not before its own Retry-After has elapsed', async () => {
-  const clock = scaledClock(40); // Retry-After 2 s = 50 ms of real time
+  // Virtual time: a sleep moves the clock by its length at once, so 'not before Retry-After' is exact.
+  const clock = new RecordingClock();
   const seenAt = new Map<string, number[]>();
   const server = await startTestServer(
     batchRoute((item) => {
@@ -103,7 +104,7 @@ test('a throttled item is retried alone, not before its own Retry-After has elap
     assert.ok(results.every((r) => r.ok));
     const slow = seenAt.get('/users/slow/messages')!;
     assert.equal(slow.length, 2);
-    assert.ok(slow[1]! - slow[0]! >= 2000, `re-sent after ${slow[1]! - slow[0]!} ms of scaled time`);
+    assert.ok(slow[1]! - slow[0]! >= 2000, `re-sent after ${slow[1]! - slow[0]!} ms of virtual time`);
     assert.equal(seenAt.get('/users/fast/messages')?.length, 1, 'the successful item was not re-sent');
     const second = server.requests[1]?.body as { requests: BatchItemRequest[] };
     assert.deepEqual(
@@ -116,7 +117,7 @@ test('a throttled item is retried alone, not before its own Retry-After has elap
 });
 
 test("a mailbox's other items also wait for a Retry-After it answered", async () => {
-  const clock = scaledClock(40);
+  const clock = new RecordingClock();
   const seen: { url: string; at: number }[] = [];
   let throttled = false;
   const server = await startTestServer(

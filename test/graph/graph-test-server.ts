@@ -136,28 +136,6 @@ export function batchRoute(
   };
 }
 
-/** Time running `factor` times faster than real time, so a 2-second Retry-After takes 2000 / factor ms. */
-export function scaledClock(factor: number): Clock {
-  const startReal = Date.now();
-  const startScaled = Date.UTC(2026, 0, 1);
-  return {
-    now: () => startScaled + (Date.now() - startReal) * factor,
-    sleep: (ms, signal) =>
-      new Promise((resolve, reject) => {
-        if (signal?.aborted) return reject(signal.reason);
-        const timer = setTimeout(resolve, Math.max(0, ms / factor));
-        signal?.addEventListener(
-          'abort',
-          () => {
-            clearTimeout(timer);
-            reject(signal.reason);
-          },
-          { once: true },
-        );
-      }),
-  };
-}
-
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
