@@ -28,6 +28,8 @@ export interface HttpInit {
   headers?: Record<string, string>;
   body?: string;
   signal?: AbortSignal;
+  /** 'manual': a 3xx comes back as it is instead of being followed. */
+  redirect?: 'follow' | 'manual';
 }
 
 /** The subset of a fetch Response the client uses (undici's and the global Response both satisfy it). */
@@ -35,6 +37,8 @@ export interface HttpResponse {
   status: number;
   headers: { get(name: string): string | null; forEach(cb: (value: string, key: string) => void): void };
   text(): Promise<string>;
+  /** The (decompressed) body as a stream, for reading it with a size cap. */
+  body?: ReadableStream<Uint8Array> | null;
 }
 
 export class CaBundleError extends Error {

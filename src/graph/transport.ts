@@ -1,6 +1,7 @@
 // The bottom of the plugin stack: one HTTP exchange with Graph. Resolves URLs against the version root, refuses to
-// send anything (above all the bearer token) to another origin, applies a timeout, and turns every failure into a
-// GraphError: Graph's error body, a non-JSON answer, a timeout or a network failure.
+// send anything (above all the bearer token) to another origin, never follows a redirect, reads at most
+// maxResponseBytes of (decompressed) body, applies a timeout, and turns every failure into a GraphError: Graph's
+// error body, a non-JSON answer, a redirect, an oversized answer, a timeout or a network failure.
 import { randomUUID } from 'node:crypto';
 import { systemClock } from './clock.ts';
 import { GraphError, redactedRequest } from './errors.ts';
@@ -20,9 +21,19 @@ export interface TransportOptions {
   logger?: Logger;
   clock?: Clock;
   userAgent?: string;
+  /** Largest body read, after decompression (default 64 MiB). */
+  maxResponseBytes?: number;
 }
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
+/**
+ * A page of 5,000 message-trace rows or a $batch of 20 pages is a few MB; 64 MiB leaves a wide margin while a
+ * compression bomb or a runaway proxy cannot take the process's memory.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+/** An answer larger than maxResponseBytes: the read stopped there. */
+class ResponseTooLarge extends Error {}
 
 export function createTransport(options: TransportOptions): Send {
   const root = `${options.graphEndpoint.replace(/\/+$/, '')}/${options.version ?? 'v1.0'}`;
@@ -31,6 +42,7 @@ export function createTransport(options: TransportOptions): Send {
   const logger = options.logger ?? silentLogger;
   const clock = options.clock ?? systemClock;
   const userAgent = options.userAgent ?? 'mailtrace';
+  const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
 
   const send = async <T>(request: GraphRequest): Promise<GraphResponse<T>> => {
     const url = resolveUrl(root, origin, request);
@@ -59,11 +71,25 @@ export function createTransport(options: TransportOptions): Send {
         headers,
         ...(body !== undefined ? { body } : {}),
         signal,
+        // Graph answers API calls itself; a redirect comes from something else (a proxy, a fake endpoint), and
+        // following it would trust another host's answer as Graph's.
+        redirect: 'manual',
       });
-      text = await response.text();
+      text = await readBody(response, maxResponseBytes);
     } catch (cause) {
       // The caller's abort is not a Graph failure: let it through unchanged so callers can tell them apart.
       if (request.signal?.aborted) throw request.signal.reason;
+      if (cause instanceof ResponseTooLarge) {
+        throw new GraphError({
+          status: response!.status,
+          code: 'ResponseTooLarge',
+          message:
+            `Graph's answer exceeded ${maxResponseBytes} bytes and was not read further ` +
+            `(${described.method} ${described.url})`,
+          clientRequestId,
+          request: described,
+        });
+      }
       const error = timeout.signal.aborted
         ? new GraphError({
             status: 0,
@@ -100,6 +126,20 @@ export function createTransport(options: TransportOptions): Send {
       clientRequestId,
     });
 
+    if (response.status >= 300 && response.status < 400) {
+      const location = responseHeaders.get('location');
+      const where = location === null ? 'nowhere' : redirectTarget(location, url);
+      throw new GraphError({
+        status: response.status,
+        code: 'Redirected',
+        message:
+          `Graph answered ${response.status} redirecting to ${where}; mailtrace does not follow redirects (Graph ` +
+          `answers API calls itself: check for a proxy or a wrong graphEndpoint) (${described.method} ${described.url})`,
+        ...(requestId !== undefined ? { requestId } : {}),
+        clientRequestId,
+        request: described,
+      });
+    }
     const ok = response.status >= 200 && response.status < 300;
     let parsed: unknown;
     try {
@@ -206,4 +246,33 @@ function headerValue(headers: Record<string, string> | undefined, name: string):
   if (!headers) return undefined;
   for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === name) return value;
   return undefined;
+}
+
+/** The body as text, stopping with ResponseTooLarge past `limit` bytes (counted after decompression). */
+async function readBody(response: HttpResponse, limit: number): Promise<string> {
+  if (!response.body) return response.text();
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw new ResponseTooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Where a redirect points, as origin + path only: its query may carry anything. */
+function redirectTarget(location: string, base: string): string {
+  try {
+    const target = new URL(location, base);
+    return `${target.origin}${target.pathname}`;
+  } catch {
+    return 'an unreadable location';
+  }
 }

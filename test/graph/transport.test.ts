@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { GraphError } from '../../src/graph/errors.ts';
 import { createHttpAgent } from '../../src/graph/http-agent.ts';
 import { createLogger } from '../../src/graph/logger.ts';
@@ -94,6 +95,50 @@ describe('transport', () => {
     assert.equal(seen.headers['content-type'], 'application/json');
     await send({ method: 'GET', url: `${server.url}/v1.0/users?$skiptoken=abc` });
     assert.equal(server.requests.at(-1)!.url, '/v1.0/users?$skiptoken=abc');
+  });
+
+  it('never follows a redirect, to another host or to another Graph path', async () => {
+    const foreign = await startServer((_req, res) => json(res, 200, { value: [] }));
+    const redirecting = await startServer((req, res) => {
+      const to = req.url.includes('away') ? `${foreign.url}/v1.0/users?token=leak` : '/v1.0/users';
+      res.writeHead(req.url.includes('away') ? 307 : 302, { location: to }).end();
+    });
+    try {
+      const send = createTransport({ graphEndpoint: redirecting.url, http });
+      const away = await rejects(
+        send({ method: 'GET', url: '/away', headers: { authorization: 'Bearer secret-token-123456' } }),
+      );
+      assert.equal(away.code, 'Redirected');
+      assert.equal(away.status, 307);
+      assert.match(away.message, new RegExp(`redirecting to ${foreign.url}/v1\\.0/users;`));
+      assert.doesNotMatch(away.message, /leak/, 'the query of the target is not quoted');
+      const local = await rejects(send({ method: 'GET', url: '/admin/exchange/tracing/messageTraces' }));
+      assert.equal(local.code, 'Redirected');
+      assert.equal(foreign.requests.length, 0, 'the other host was never asked');
+      assert.equal(redirecting.requests.length, 2, 'and the redirect target path was not requested either');
+    } finally {
+      await Promise.all([foreign.close(), redirecting.close()]);
+    }
+  });
+
+  it('reads at most maxResponseBytes of a (decompressed) answer: a gzip bomb stops there', async () => {
+    const page = JSON.stringify({ value: [{ id: '1' }] });
+    // 8 MiB of spaces compress to a few KB: well past a 1 MiB cap once inflated.
+    const bomb = gzipSync(Buffer.concat([Buffer.from('{"value":['), Buffer.alloc(8 * 1024 * 1024, 32), Buffer.from(']}')]));
+    const compressing = await startServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      res.end(req.url.includes('bomb') ? bomb : gzipSync(page));
+    });
+    try {
+      const send = createTransport({ graphEndpoint: compressing.url, http, maxResponseBytes: 1024 * 1024 });
+      const fine = await send<{ value: { id: string }[] }>({ method: 'GET', url: '/users' });
+      assert.deepEqual(fine.body.value, [{ id: '1' }], 'a compressed answer within the cap is read');
+      const error = await rejects(send({ method: 'GET', url: '/bomb' }));
+      assert.equal(error.code, 'ResponseTooLarge');
+      assert.match(error.message, /exceeded 1048576 bytes/);
+    } finally {
+      await compressing.close();
+    }
   });
 
   it('refuses absolute URLs on another origin without sending anything', async () => {
