@@ -9,10 +9,9 @@
 // docs/benchmarks.md.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createGraphClient } from '../src/graph/client.ts';
 import { ControllableClock } from '../src/simulator/clock.ts';
 import { generateTenant } from '../src/simulator/generate.ts';
@@ -24,6 +23,7 @@ import { toEcs } from '../src/trace/ecs.ts';
 import type { TraceRow } from '../src/trace/model.ts';
 import { steppedClock } from '../src/simulator/clock.ts';
 import { COLLECT_CHILD, type CollectChildSpec, writeChildConfig } from './lib/collect-child.ts';
+import { writeDocSection } from './lib/doc-section.ts';
 import { table } from './lib/format.ts';
 import { describeMachine, machineFacts } from './lib/machine.ts';
 import { mergeResults } from './lib/results.ts';
@@ -31,7 +31,6 @@ import { mergeResults } from './lib/results.ts';
 const TOTAL = Number(process.argv[2] ?? 1_000_000);
 const DAY = 86_400_000;
 const MINUTE = 60_000;
-const DOC = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
 
 function syntheticRows(count: number, status = 'delivered'): TraceRow[] {
   return Array.from({ length: count }, (_, i) => ({
@@ -284,12 +283,4 @@ const section = [
   `for a 10,000-user tenant with about ${quota.rowsPerDay.toLocaleString('en-US')} rows a day.`,
   '',
 ].join('\n');
-const doc = readFileSync(DOC, 'utf8');
-const start = doc.indexOf('## Collector');
-let updated: string;
-if (start < 0) updated = `${doc.trimEnd()}\n\n${section}`;
-else {
-  const after = doc.indexOf('\n## ', start + 1);
-  updated = doc.slice(0, start) + section + (after < 0 ? '' : doc.slice(after + 1));
-}
-writeFileSync(DOC, updated);
+writeDocSection('## Collector', section);

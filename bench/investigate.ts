@@ -5,8 +5,6 @@
 //  3. a playbook-equivalent baseline: mailboxes one after another, one request per well-known folder (17).
 // Usage: node bench/investigate.ts [--baseline N] [--concurrency C]. Prints tables, merges an "investigate" key into
 // bench/results.json and replaces the "## Investigation" section of docs/benchmarks.md.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createGraphClient, type GraphClient } from '../src/graph/client.ts';
 import { buildQuery, encodeQueryValue, eqFilter } from '../src/graph/odata.ts';
@@ -17,6 +15,7 @@ import { pickApp } from '../src/simulator/main.ts';
 import type { Tenant } from '../src/simulator/model.ts';
 import { createGraphRouter } from '../src/simulator/resources/index.ts';
 import { type Simulator, startSimulator } from '../src/simulator/server.ts';
+import { writeDocSection } from './lib/doc-section.ts';
 import { table } from './lib/format.ts';
 import { describeMachine, machineFacts } from './lib/machine.ts';
 import { mergeResults } from './lib/results.ts';
@@ -28,7 +27,6 @@ const { values } = parseArgs({
 const BASELINE_MAILBOXES = Number(values.baseline ?? 100);
 const CONCURRENCY = Number(values.concurrency ?? 16);
 const SWEEP_SIZES = (values.sizes ?? '1000,10000,50000').split(',').map(Number);
-const DOCS = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
 
 /** The 17 folders the SOAR playbook queries one by one in every mailbox. */
 const PLAYBOOK_FOLDERS = [
@@ -341,15 +339,7 @@ function writeSection(
     '',
   ];
   const section = lines.join('\n');
-  const existing = existsSync(DOCS) ? readFileSync(DOCS, 'utf8') : '# Benchmarks\n';
-  const start = existing.indexOf('\n## Investigation');
-  let next = start < 0 ? -1 : existing.indexOf('\n## ', start + 1);
-  if (next < 0) next = existing.length;
-  const updated =
-    start < 0
-      ? `${existing.trimEnd()}\n\n${section}`
-      : `${existing.slice(0, start)}\n${section}${existing.slice(next).replace(/^\n*/, '\n')}`;
-  writeFileSync(DOCS, `${updated.trimEnd()}\n`);
+  writeDocSection('## Investigation', section);
 }
 
 await main();

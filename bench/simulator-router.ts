@@ -4,11 +4,10 @@
 // Usage: node bench/simulator-router.ts. Prints a table, merges "simulatorRouter" into bench/results.json and
 // rewrites the "## Simulator router (in process)" section of docs/benchmarks.md. Figures only: nothing here
 // fails on a slow machine; each figure is printed beside the bound it exists to catch.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { directCall, type DirectCall } from '../src/simulator/direct-call.ts';
 import type { GraphRouter } from '../src/simulator/http-types.ts';
 import { createGraphRouter } from '../src/simulator/resources/index.ts';
+import { writeDocSection } from './lib/doc-section.ts';
 import { table } from './lib/format.ts';
 import { CAMPAIGN_ID, largeTenant, NOW } from './lib/large-tenant.ts';
 import { describeMachine, machineFacts } from './lib/machine.ts';
@@ -22,7 +21,6 @@ const ROUNDS = 5;
 const DEEP_PAGE = 350;
 const TRACES = '/admin/exchange/tracing/messageTraces';
 const WINDOW = 'receivedDateTime ge 2026-02-20T12:00:00Z and receivedDateTime le 2026-03-01T12:00:00Z';
-const DOC = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
 const HEADING = '## Simulator router (in process)';
 
 interface Page {
@@ -200,16 +198,4 @@ const section = [
   'regression in src/simulator/resources/indexes.ts or the handler that uses it.',
   '',
 ].join('\n');
-const doc = existsSync(DOC) ? readFileSync(DOC, 'utf8') : '# Benchmarks\n';
-let start = doc.indexOf(`\n${HEADING}\n`);
-let updated: string;
-if (start >= 0) {
-  const after = doc.indexOf('\n## ', start + 1);
-  updated = doc.slice(0, start + 1) + section + (after < 0 ? '' : doc.slice(after));
-} else {
-  // New section: right after "## Simulator throughput" when there is one, else at the end.
-  start = doc.indexOf('\n## Simulator throughput\n');
-  const after = start < 0 ? -1 : doc.indexOf('\n## ', start + 1);
-  updated = after < 0 ? `${doc.trimEnd()}\n\n${section}` : `${doc.slice(0, after + 1)}${section}${doc.slice(after)}`;
-}
-writeFileSync(DOC, `${updated.trimEnd()}\n`);
+writeDocSection(HEADING, section, { after: '## Simulator throughput' });

@@ -8,10 +8,11 @@
 // Prints a table, merges "startup" into bench/results.json and rewrites the "## CLI startup" section of
 // docs/benchmarks.md.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeDocSection } from './lib/doc-section.ts';
 import { table } from './lib/format.ts';
 import { describeMachine, machineFacts } from './lib/machine.ts';
 import { mergeResults } from './lib/results.ts';
@@ -22,7 +23,6 @@ const RUNS = Number(process.argv[2] ?? 15);
 const BOUND = 2.5;
 const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 const LAUNCHER = fileURLToPath(new URL('../bin/mailtrace.js', import.meta.url));
-const DOC = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
 
 const scratch = mkdtempSync(join(tmpdir(), 'mailtrace-bench-startup-'));
 const warmCache = join(scratch, 'compile-cache');
@@ -141,12 +141,4 @@ const section = [
   'the first run after an install or an upgrade fills the cache ("empty compile cache" above).',
   '',
 ].join('\n');
-const doc = readFileSync(DOC, 'utf8');
-const start = doc.indexOf('## CLI startup');
-let updated: string;
-if (start < 0) updated = `${doc.trimEnd()}\n\n${section}`;
-else {
-  const after = doc.indexOf('\n## ', start + 1);
-  updated = doc.slice(0, start) + section + (after < 0 ? '' : doc.slice(after + 1));
-}
-writeFileSync(DOC, updated);
+writeDocSection('## CLI startup', section);

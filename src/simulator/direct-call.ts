@@ -1,19 +1,11 @@
 // Calling a resource router in process, without the HTTP core: builds the SimRequest the core would hand a
 // handler after authentication (read roles granted, no faults), with the query encoded as a client sends it.
 // Used by the resource tests and by bench/simulator-router.ts.
+import { NO_FAULTS } from './faults.ts';
 import type { FaultConfig, GraphRouter, SimRequest, SimResponse } from './http-types.ts';
 import type { SimApp } from './model.ts';
 
-export const NO_FAULTS: FaultConfig = {
-  seed: 1,
-  throttle429: 0,
-  throttle429NoRetryAfter: 0,
-  unavailable503: 0,
-  gatewayTimeout504: 0,
-  connectionReset: 0,
-  brokenSkiptoken: 0,
-  perBatchItem: false,
-};
+export { NO_FAULTS };
 
 /** The roles mailtrace needs: directory, mailbox search and message trace reads. */
 export const READ_ROLES: readonly string[] = ['User.Read.All', 'Mail.ReadBasic.All', 'ExchangeMessageTrace.Read.All'];
