@@ -15,6 +15,8 @@ export interface CollectorSettings {
   sinceMs?: number;
   /** How long a tenant's lease lasts unless renewed (a collector killed on another host holds it this long). */
   leaseTtlMs?: number;
+  /** The file events refused for good by a sink are appended to (default: next to the store). */
+  deadLetterPath?: string;
 }
 
 /** An NDJSON file; the SIEM sinks keep their validated options for their own factory (see sinks/config.ts). */
@@ -102,10 +104,14 @@ function durationKey(raw: Record<string, unknown>, key: string, where: string): 
   return ms;
 }
 
-const COLLECTOR_KEYS = ['delay', 'trailingWindow', 'cycleInterval', 'since', 'leaseTtl'] as const;
+const COLLECTOR_KEYS = ['delay', 'trailingWindow', 'cycleInterval', 'since', 'leaseTtl', 'deadLetter'] as const;
 
-/** Validates the top-level `collector` object (every key optional). */
-export function parseCollectorSection(raw: unknown, where = 'collector'): CollectorSettings {
+/** Validates the top-level `collector` object (every key optional); relative paths are read from `baseDir`. */
+export function parseCollectorSection(
+  raw: unknown,
+  where = 'collector',
+  baseDir = process.cwd(),
+): CollectorSettings {
   if (raw === undefined || raw === null) return {};
   if (!isObject(raw))
     throw configError(where, 'expected an object', '{"delay": "5m", "trailingWindow": "48h", …}');
@@ -129,7 +135,15 @@ export function parseCollectorSection(raw: unknown, where = 'collector'): Collec
       'is older than 90 days',
       'Graph keeps message traces for 90 days: use at most "90d"',
     );
+  const deadLetter = raw.deadLetter;
+  if (deadLetter !== undefined && (typeof deadLetter !== 'string' || deadLetter.trim() === ''))
+    throw configError(
+      `${where}.deadLetter`,
+      'expected a file path',
+      'set "deadLetter" to the NDJSON file where refused events are kept, or remove the key',
+    );
   return {
+    ...(typeof deadLetter === 'string' ? { deadLetterPath: resolve(baseDir, deadLetter) } : {}),
     ...(delayMs !== undefined ? { delayMs } : {}),
     ...(trailingWindowMs !== undefined ? { trailingWindowMs } : {}),
     ...(cycleIntervalMs !== undefined ? { cycleIntervalMs } : {}),

@@ -4,6 +4,7 @@
 import type { Writable } from 'node:stream';
 import type { Clock, Logger } from '../graph/types.ts';
 import { createSink, parseSinkConfig, SinkConfigError } from '../sinks/config.ts';
+import { DeadLetterFile } from '../sinks/dead-letter.ts';
 import { NdjsonSink } from '../sinks/ndjson.ts';
 import { ResumingNdjsonSink } from '../sinks/ndjson-resume.ts';
 import type { Sink } from '../sinks/types.ts';
@@ -13,6 +14,7 @@ import type { CollectorSettings, SinkConfig } from './collect-config.ts';
 import type { TenantConfig } from './config.ts';
 import { CliError, EXIT } from './errors.ts';
 import { openStoreOrExplain } from './open-store.ts';
+import { defaultDeadLetterPath } from './store-path.ts';
 import { clientForTenant } from './tenant-client.ts';
 
 // Both lived here first; re-exported so that their importers keep working.
@@ -119,6 +121,7 @@ export function openCollectSession(options: CollectSessionOptions): CollectSessi
       ...(settings.cycleIntervalMs !== undefined ? { cycleIntervalMs: settings.cycleIntervalMs } : {}),
       ...(since !== undefined ? { since } : {}),
       ...(settings.leaseTtlMs !== undefined ? { lease: { ttlMs: settings.leaseTtlMs } } : {}),
+      deadLetter: new DeadLetterFile(settings.deadLetterPath ?? defaultDeadLetterPath(options.storePath)),
       ...options.collector,
     });
     let closed = false;

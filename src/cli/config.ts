@@ -316,7 +316,7 @@ export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
     names.add(t.name);
   }
   const store = optionalString(doc, 'store', path);
-  const collector = parseCollectorSection(doc.collector, `${path}: collector`);
+  const collector = parseCollectorSection(doc.collector, `${path}: collector`, baseDir);
   const sinks = parseSinksSection(doc.sinks, baseDir, `${path}: sinks`);
   return {
     source: path,

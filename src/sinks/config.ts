@@ -5,6 +5,7 @@
 import type { Logger } from '../graph/types.ts';
 import { type Raw, Reader, type SinkConfigContext, SinkConfigError } from './config-reader.ts';
 import { type ElasticsearchAuth, ElasticsearchSink, type ElasticsearchSinkOptions } from './elasticsearch.ts';
+import { indexNameProblem } from './elasticsearch-bulk.ts';
 import { SekoiaSink, type SekoiaSinkOptions } from './sekoia.ts';
 import { SplunkHecSink, type SplunkHecSinkOptions } from './splunk-hec.ts';
 import type { Sink } from './types.ts';
@@ -157,12 +158,24 @@ export function parseSinkConfig(raw: unknown, context: SinkConfigContext = {}, w
     options: {
       ...common,
       url: r.requiredUrl('url', 'the cluster URL, e.g. https://es.example.com:9200'),
-      index: r.string('index'),
+      index: elasticsearchIndex(r, where),
       pipeline: r.string('pipeline'),
       auth: elasticsearchAuth(r, entry, where),
       maxRequestBytes: r.positive('maxRequestBytes'),
     },
   };
+}
+
+function elasticsearchIndex(r: Reader, where: string): string | undefined {
+  const index = r.string('index');
+  const problem = index === undefined ? undefined : indexNameProblem(index);
+  if (problem !== undefined)
+    throw new SinkConfigError(
+      `${where}.index`,
+      `${JSON.stringify(index)} ${problem}, so Elasticsearch would refuse every document`,
+      'use a lowercase data stream name such as logs-microsoft.message_trace-default',
+    );
+  return index;
 }
 
 function elasticsearchAuth(r: Reader, entry: Raw, where: string): ElasticsearchAuth {

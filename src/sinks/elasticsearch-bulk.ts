@@ -64,3 +64,20 @@ export function describeCluster(body: string): string {
     return 'cluster answered';
   }
 }
+
+/**
+ * Why Elasticsearch would refuse `name` as an index or data stream name, or undefined when it is valid. The rules
+ * of the create-index API ("Index name limitations"): lowercase only; none of \ / * ? " < > | space , # :; not
+ * starting with - _ +; not . or ..; at most 255 bytes. Refused at configuration time because the cluster refuses
+ * every document of such a name one by one (400 invalid_index_name_exception).
+ */
+export function indexNameProblem(name: string): string | undefined {
+  if (name === '') return 'is empty';
+  if (name !== name.toLowerCase()) return 'must be lowercase';
+  const forbidden = [...'\\/*?"<>| ,#:'].find((c) => name.includes(c));
+  if (forbidden !== undefined) return `must not contain ${JSON.stringify(forbidden)}`;
+  if (/^[-_+]/.test(name)) return 'must not start with -, _ or +';
+  if (name === '.' || name === '..') return 'must not be . or ..';
+  if (Buffer.byteLength(name) > 255) return 'must be at most 255 bytes';
+  return undefined;
+}

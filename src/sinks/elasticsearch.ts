@@ -1,8 +1,11 @@
 // Elasticsearch / OpenSearch: POST {url}/_bulk with NDJSON `{"create":{"_index","_id"}}` + ECS document lines.
 // `_id` is the SinkEvent key (trace id + recipient + status), so a redelivered event meets a 409 "already exists"
 // and is stored once: 409 counts as acknowledged. A 200 may hold per-item failures: 429 and 5xx items are sent
-// again (only those) with backoff a bounded number of times, then fail as retryable; 400 items (mapping errors)
-// are dropped with their error type as the reason, and one sample per reason is kept for diagnosis.
+// again (only those) with backoff a bounded number of times, then fail as retryable. Every other item refusal
+// (400 mapping or pipeline errors, 403/404 index errors) is about the cluster's configuration, not the event: it
+// fails non-retryable, so the event stays owed and the window open until someone fixes the cluster (one sample
+// per error type is kept and logged for diagnosis). Only a document the cluster can never take, alone over its
+// request-size limit (413), is dropped.
 
 import { redactString } from '../graph/redact.ts';
 import type { Clock, Logger } from '../graph/types.ts';
@@ -43,8 +46,8 @@ export interface ElasticsearchSinkOptions {
 
 export const ELASTICSEARCH_MAX_REQUEST_BYTES = 5 * 1024 * 1024;
 
-/** One dropped document per reason, so that an operator can see what the cluster refused and why. */
-export interface DropSample {
+/** One refused document per error type, so that an operator can see what the cluster refused and why. */
+export interface RejectionSample {
   key: string;
   index: string;
   status: number;
@@ -59,7 +62,7 @@ export class ElasticsearchError extends Error {
 export class ElasticsearchSink implements Sink {
   readonly name: string;
   readonly metrics = new SinkMetrics();
-  readonly dropSamples = new Map<string, DropSample>();
+  readonly rejectionSamples = new Map<string, RejectionSample>();
   /** Documents the cluster already held (409 on create): acknowledged, counted here for visibility. */
   alreadyStored = 0;
   readonly #options: ElasticsearchSinkOptions;
@@ -130,7 +133,12 @@ export class ElasticsearchSink implements Sink {
       return [];
     }
     const { status, body } = outcome.response;
-    if (status === 413 && lines.length > 1) {
+    if (status === 413) {
+      const [only] = lines;
+      if (lines.length === 1 && only) {
+        ack.dropped.push({ key: only.event.key, reason: 'too_large' });
+        return [];
+      }
       const half = Math.ceil(lines.length / 2);
       await this.#sendWithItemRetries(lines.slice(0, half), ack);
       await this.#sendWithItemRetries(lines.slice(half), ack);
@@ -181,23 +189,20 @@ export class ElasticsearchSink implements Sink {
     } else if (status === 429 || status >= 500) {
       if (last) ack.failed.push({ key, reason: `Elasticsearch item ${status} ${type}`, retryable: true });
       else retry.push(line);
-    } else if (status === 400) {
-      ack.dropped.push({ key, reason: type });
-      if (!this.dropSamples.has(type)) {
-        const sample: DropSample = {
-          key,
-          index: this.#index,
-          status,
-          error: redactString((item.error?.reason ?? '').slice(0, 500)),
-        };
-        this.dropSamples.set(type, sample);
-        this.#logger?.warn('sink.elasticsearch.dropped', { sink: this.name, reason: type, sample });
-      }
     } else {
-      // 403/404 per item: the index is missing or forbidden; sending again cannot help until someone fixes it.
+      // 400 (mapping, pipeline, index name) or 403/404 (index missing or forbidden): sending again cannot help
+      // until someone fixes the cluster or the config, and the event must not be lost meanwhile.
       const detail = redactString(item.error?.reason ?? '').slice(0, 300);
+      this.#keepSample(key, status, type, detail);
       ack.failed.push({ key, reason: `Elasticsearch item ${status} ${type}: ${detail}`, retryable: false });
     }
+  }
+
+  #keepSample(key: string, status: number, type: string, error: string): void {
+    if (this.rejectionSamples.has(type)) return;
+    const sample: RejectionSample = { key, index: this.#index, status, error };
+    this.rejectionSamples.set(type, sample);
+    this.#logger?.warn('sink.elasticsearch.rejected', { sink: this.name, reason: type, sample });
   }
 
   async flush(): Promise<void> {}
@@ -207,12 +212,21 @@ export class ElasticsearchSink implements Sink {
   }
 
   /**
-   * GET / (cluster info). A 403 still proves the cluster is up and the credentials authenticate: a key restricted
-   * to create_doc on one data stream (least privilege) may not read cluster info, and can write all the same.
+   * GET / (cluster info), then the ingest pipeline if one is configured: a missing pipeline makes the cluster
+   * refuse every document, so `sinks check` and doctor must say so before the first cycle does. A 403 still
+   * proves the cluster is up and the credentials authenticate: a key restricted to create_doc on one data stream
+   * (least privilege) may not read cluster info or pipelines, and can write all the same.
    */
   async healthcheck(): Promise<SinkHealth> {
     const closed = this.#lifecycle.closedHealth();
     if (closed) return closed;
+    const cluster = await this.#clusterHealth();
+    if (!cluster.ok || this.#options.pipeline === undefined) return cluster;
+    const pipeline = await this.#pipelineHealth(this.#options.pipeline);
+    return pipeline.ok ? { ok: true, detail: `${cluster.detail}; ${pipeline.detail}` } : pipeline;
+  }
+
+  async #clusterHealth(): Promise<SinkHealth> {
     const outcome = await this.#http.once({
       method: 'GET',
       url: joinUrl(this.#options.url, '/'),
@@ -230,6 +244,24 @@ export class ElasticsearchSink implements Sink {
         return { ok: false, detail: 'credentials refused (401): check apiKey or username/password' };
     }
     return { ok: false, detail: describeOutcome(outcome) };
+  }
+
+  async #pipelineHealth(pipeline: string): Promise<SinkHealth> {
+    const outcome = await this.#http.once({
+      method: 'GET',
+      url: joinUrl(this.#options.url, `/_ingest/pipeline/${encodeURIComponent(pipeline)}`),
+      headers: authorizationHeaders(this.#options.auth),
+    });
+    const status = outcome.kind === 'response' ? outcome.response.status : 0;
+    if (status === 200) return { ok: true, detail: `ingest pipeline ${pipeline} exists` };
+    if (status === 403)
+      return { ok: true, detail: `ingest pipeline ${pipeline} not checked (the credentials may not read it)` };
+    if (status === 404)
+      return {
+        ok: false,
+        detail: `ingest pipeline ${pipeline} does not exist: create it or remove \`pipeline\` from the sink`,
+      };
+    return { ok: false, detail: `ingest pipeline ${pipeline}: ${describeOutcome(outcome)}` };
   }
 
   /** PUTs the index template for this sink's index (see index-template.ts); returns the template's name. */

@@ -38,6 +38,11 @@ export interface DeliverOptions {
    * events to a sink that already holds them.
    */
   onSettled?: (sink: Sink, keys: readonly string[]) => void | Promise<void>;
+  /**
+   * Called with a sink's deliberate drops before they count as settled, to keep them (a dead-letter file). When
+   * it rejects, those events are not settled: they stay owed by that sink and fail the delivery visibly.
+   */
+  onDropped?: (sink: Sink, drops: readonly { event: SinkEvent; reason: string }[]) => Promise<void>;
   /** Passed to every sink's write (see WriteOptions). */
   write?: WriteOptions;
 }
@@ -62,15 +67,21 @@ export async function deliver(
         answered.add(key);
         owed.get(key)?.delete(sink.name);
       }
+      const kept = await keepDrops(sink, batch, ack, options.onDropped);
       for (const drop of ack.dropped) {
         answered.add(drop.key);
-        owed.get(drop.key)?.delete(sink.name);
-        dropped.push({ sink: sink.name, key: drop.key, reason: drop.reason });
+        if (kept.ok) {
+          owed.get(drop.key)?.delete(sink.name);
+          dropped.push({ sink: sink.name, key: drop.key, reason: drop.reason });
+        } else {
+          failed.push({ sink: sink.name, key: drop.key, reason: kept.reason });
+        }
       }
       for (const failure of ack.failed) {
         answered.add(failure.key);
-        // A sink drops an event it refuses for the event's own sake (too large, mapping error). A failure, even
-        // a non-retryable one (wrong intake key, missing index), is about the sink: the event stays owed and the
+        // A sink drops an event only when the event itself can never be delivered (over the intake's size
+        // limit). A failure, even a non-retryable one (wrong intake key, missing index or pipeline, a mapping
+        // the event does not fit), is about the sink: the event stays owed and the
         // window stays open until someone fixes the sink, so a misconfiguration never turns into data loss.
         failed.push({
           sink: sink.name,
@@ -83,7 +94,7 @@ export async function deliver(
           failed.push({ sink: sink.name, key: event.key, reason: 'the sink did not answer for this event' });
         }
       }
-      const settledHere = [...ack.acknowledged, ...ack.dropped.map((d) => d.key)];
+      const settledHere = [...ack.acknowledged, ...(kept.ok ? ack.dropped.map((d) => d.key) : [])];
       if (settledHere.length > 0) await options.onSettled?.(sink, settledHere);
     }),
   );
@@ -94,6 +105,28 @@ export async function deliver(
     else remaining.set(key, [...owing]);
   }
   return { settled, remaining, failed, dropped };
+}
+
+/** Hands a sink's drops to `onDropped`; says why they must stay owed when it could not keep them. */
+async function keepDrops(
+  sink: Sink,
+  batch: readonly SinkEvent[],
+  ack: SinkAck,
+  onDropped: DeliverOptions['onDropped'],
+): Promise<{ ok: true } | { ok: false; reason: string }> {
+  if (ack.dropped.length === 0 || !onDropped) return { ok: true };
+  const byKey = new Map(batch.map((e) => [e.key, e]));
+  const drops = ack.dropped.flatMap((d) => {
+    const event = byKey.get(d.key);
+    return event ? [{ event, reason: d.reason }] : [];
+  });
+  try {
+    await onDropped(sink, drops);
+    return { ok: true };
+  } catch (error) {
+    const why = (error as Error)?.message ?? String(error);
+    return { ok: false, reason: `refused by the sink, and the dead-letter file could not keep it: ${why}` };
+  }
 }
 
 async function safeWrite(sink: Sink, batch: SinkEvent[], options: WriteOptions | undefined): Promise<SinkAck> {

@@ -5,6 +5,7 @@
 import { systemClock } from '../graph/clock.ts';
 import { silentLogger } from '../graph/logger.ts';
 import type { Clock, Logger } from '../graph/types.ts';
+import type { DeadLetter } from '../sinks/dead-letter.ts';
 import type { Sink, SinkMetricsSnapshot } from '../sinks/types.ts';
 import type { Store } from '../store/store.ts';
 import { DEFAULT_PASS_SETTINGS, type PassSettings } from './passes.ts';
@@ -48,6 +49,8 @@ export interface CollectorOptions {
   recordRuns?: boolean;
   /** Each tenant's lease on the store (src/trace/tenant-lease.ts). */
   lease?: LeaseSettings;
+  /** Where events a sink refused for good are kept (src/sinks/dead-letter.ts); without it they are only counted. */
+  deadLetter?: DeadLetter;
 }
 
 export interface LeaseSettings {
@@ -130,6 +133,7 @@ export class Collector {
             ? { maxPagesPerWindow: options.maxPagesPerWindow }
             : {}),
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+          ...(options.deadLetter ? { deadLetter: options.deadLetter } : {}),
         }),
     );
   }

@@ -4,6 +4,7 @@
 import { failpoint } from '../core/failpoints.ts';
 import { silentLogger } from '../graph/logger.ts';
 import type { Clock, Logger, Send } from '../graph/types.ts';
+import type { DeadLetter } from '../sinks/dead-letter.ts';
 import { deliver } from '../sinks/fanout.ts';
 import { type Sink, type SinkEvent, sinkEventKey } from '../sinks/types.ts';
 import { describeHolder, type Lease } from '../store/index.ts';
@@ -69,6 +70,8 @@ export interface TenantCycleReport {
   events: { new: number; statusChanged: number };
   /** Counted, never silent: rows that are not message traces, events sinks refused for good. */
   dropped: Record<string, number>;
+  /** Where the events sinks refused for good were written (set when this cycle dropped any). */
+  deadLetter?: string;
   reconciled: boolean;
   /**
    * Another collector held this tenant's lease, so this cycle did nothing for it (the holder collects and
@@ -101,6 +104,8 @@ export interface TenantCollectorOptions {
   requestLog?: RequestLog;
   /** The hold on this tenant of the store (default: a TenantLease with the default time-to-live). */
   lease?: TenantLease;
+  /** Keeps events a sink refused for good; without one they are only counted. */
+  deadLetter?: DeadLetter;
 }
 
 /** Some sink did not acknowledge every event: the window stays unchecked and is delivered again next cycle. */
@@ -377,6 +382,15 @@ export class TenantCollector {
       entries.map((entry) => ({ event: this.#toEvent(entry), sinks: entry.sinks })),
       {
         write: { assertOwner: () => this.#lease.assertHeld() },
+        onDropped: async (sink, drops) => {
+          const deadLetter = this.#o.deadLetter;
+          if (!deadLetter) return;
+          await deadLetter.write(
+            drops.map((d) => ({ sink: sink.name, ...d })),
+            new Date(this.#o.clock.now()),
+          );
+          this.#report.deadLetter = deadLetter.location;
+        },
         onSettled: async (sink, keys) => {
           // Durable in the sink before the outbox forgets that the sink owes it.
           await sink.flush();

@@ -11,6 +11,7 @@ import {
 } from '../../src/cli/collect-config.ts';
 import { loadConfigFile } from '../../src/cli/config.ts';
 import type { CliError } from '../../src/cli/errors.ts';
+import { defaultDeadLetterPath } from '../../src/cli/store-path.ts';
 
 test('durations and instants', () => {
   assert.equal(parseDurationMs('5m'), 300_000);
@@ -56,6 +57,10 @@ test('the collector section names the offending key', () => {
   );
   assert.throws(() => parseCollectorSection({ delai: '5m' }), /collector\.delai: unknown key/);
   assert.throws(() => parseCollectorSection({ since: '100d' }), /collector\.since: is older than 90 days/);
+  assert.deepEqual(parseCollectorSection({ deadLetter: 'refused.ndjson' }, 'collector', '/etc/mailtrace'), {
+    deadLetterPath: '/etc/mailtrace/refused.ndjson',
+  });
+  assert.throws(() => parseCollectorSection({ deadLetter: '' }), /collector\.deadLetter: expected a file path/);
 });
 
 test('sinks: ndjson paths resolve against the config directory; other types wait for their factory', () => {
@@ -115,4 +120,10 @@ test('loadConfigFile carries collector and sinks', () => {
   const config = loadConfigFile(path, { X_SECRET: 's3cret-value' });
   assert.deepEqual(config.collector, { delayMs: 60_000 });
   assert.deepEqual(config.sinks, [{ type: 'ndjson', path: join(dir, 'x.ndjson') }]);
+});
+
+test('the dead-letter file sits beside the store by default', () => {
+  assert.equal(defaultDeadLetterPath('/var/lib/mailtrace/mailtrace.sqlite'), '/var/lib/mailtrace/mailtrace.dead-letter.ndjson');
+  assert.equal(defaultDeadLetterPath('store.db'), 'store.dead-letter.ndjson');
+  assert.equal(defaultDeadLetterPath('store'), 'store.dead-letter.ndjson');
 });

@@ -85,7 +85,7 @@ describe('Elasticsearch / OpenSearch sink', () => {
     assert.equal(es.count(), 5);
   });
 
-  it('handles partial failures inside a 200: retries item 429s, drops mapping errors with a sample, bounds retries', async () => {
+  it('handles partial failures inside a 200: retries item 429s, fails mapping errors non-retryable with a sample, bounds retries', async () => {
     const { es, sink, lines } = await setup();
     await sink.installIndexTemplate();
     const batch = events(5);
@@ -104,21 +104,25 @@ describe('Elasticsearch / OpenSearch sink', () => {
     assert.ok(ack.acknowledged.includes(ok?.key ?? '') && ack.acknowledged.includes(alsoOk?.key ?? ''));
     assert.ok(ack.acknowledged.includes(throttled?.key ?? ''));
     assert.equal(ack.acknowledged.length, 4);
-    assert.deepEqual(ack.dropped, [{ key: badIp.key, reason: 'document_parsing_exception' }]);
-    assert.equal(ack.failed.length, 1);
-    assert.equal(ack.failed[0]?.key, stuck?.key);
-    assert.equal(ack.failed[0]?.retryable, true);
+    // A mapping error is the cluster's configuration, not the event's fault: kept owed, never dropped.
+    assert.deepEqual(ack.dropped, []);
+    assert.equal(ack.failed.length, 2);
+    const failedBadIp = ack.failed.find((f) => f.key === badIp.key);
+    assert.equal(failedBadIp?.retryable, false);
+    assert.match(failedBadIp?.reason ?? '', /400 document_parsing_exception/);
+    const failedStuck = ack.failed.find((f) => f.key === stuck?.key);
+    assert.equal(failedStuck?.retryable, true);
     // Only the failing items were sent again, a bounded number of times.
     assert.equal(bulkRequests(es).length, FAST_RETRY.maxAttempts);
     const lastBody = bulkRequests(es).at(-1)?.body ?? '';
     assert.equal(lastBody.trimEnd().split('\n').length, 2);
     const snapshot = sink.metrics.snapshot();
-    assert.deepEqual(snapshot.dropped, { document_parsing_exception: 1 });
+    assert.deepEqual(snapshot.dropped, {});
     assert.equal(snapshot.retried, 2 + (FAST_RETRY.maxAttempts - 1));
-    const sample = sink.dropSamples.get('document_parsing_exception');
+    const sample = sink.rejectionSamples.get('document_parsing_exception');
     assert.equal(sample?.key, badIp.key);
     assert.match(sample?.error ?? '', /source\.ip/);
-    assert.ok(lines.some((l) => l.includes('sink.elasticsearch.dropped')));
+    assert.ok(lines.some((l) => l.includes('sink.elasticsearch.rejected')));
     // The stuck one is delivered by a later write once the shard is back.
     es.itemFaults.delete(stuck?.key ?? '');
     assert.deepEqual((await sink.write([stuck as SinkEvent])).acknowledged, [stuck?.key]);
@@ -156,12 +160,43 @@ describe('Elasticsearch / OpenSearch sink', () => {
     assert.equal(bulkRequests(es).length, 3);
   });
 
+  it('drops a document only when it alone is over the cluster request limit (413 on one document)', async () => {
+    const { es, sink } = await setup();
+    es.server.faults.push({ status: 413, body: '' }, { status: 413, body: '' }, { status: 413, body: '' });
+    const ack = await sink.write(events(2));
+    assert.deepEqual(ack.acknowledged, []);
+    assert.deepEqual(
+      ack.dropped.map((d) => d.reason),
+      ['too_large', 'too_large'],
+    );
+    assert.equal(es.count(), 0);
+  });
+
+  it('a missing ingest pipeline fails every document non-retryable (kept owed) and fails the healthcheck', async () => {
+    const { es, sink } = await setup(undefined, { pipeline: 'enrich-mail' });
+    const batch = events(3);
+    const ack = await sink.write(batch);
+    assert.deepEqual(ack.acknowledged, []);
+    assert.deepEqual(ack.dropped, []);
+    assert.equal(ack.failed.length, 3);
+    assert.ok(ack.failed.every((f) => !f.retryable && /pipeline with id \[enrich-mail\] does not exist/.test(f.reason)));
+    const health = await sink.healthcheck();
+    assert.equal(health.ok, false);
+    assert.match(health.detail, /ingest pipeline enrich-mail does not exist/);
+    // Fixed on the cluster: the same events are delivered, once.
+    es.pipelines.set('enrich-mail', { processors: [] });
+    assert.deepEqual((await sink.write(batch)).acknowledged.length, 3);
+    assert.match((await sink.healthcheck()).detail, /ingest pipeline enrich-mail exists/);
+    assert.equal(es.count(), 3);
+  });
+
   it('splits batches by size, targets a custom index and pipeline', async () => {
     const { es, sink } = await setup(undefined, {
       index: 'mail-traces',
       pipeline: 'geo ip',
       maxRequestBytes: 4_000,
     });
+    es.pipelines.set('geo ip', { processors: [] });
     const ack = await sink.write(events(12));
     assert.equal(ack.acknowledged.length, 12);
     assert.ok(bulkRequests(es).length >= 3);

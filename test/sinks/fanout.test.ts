@@ -95,3 +95,32 @@ test('FanoutSink acknowledges what every sink acknowledged, and reports health o
   assert.equal(health.detail, 'one: ok (up); two: failing (down)');
   assert.throws(() => new FanoutSink([one, new ScriptedSink('one', () => 'ack')]), /names must be unique/);
 });
+
+test('a drop is settled only once onDropped has kept it; when keeping fails the event stays owed', async () => {
+  const dropping = new ScriptedSink('d', (k) => (k === c.key ? 'drop' : 'ack'));
+  const kept: string[] = [];
+  const settledKeys: string[] = [];
+  const outcome = await deliver(
+    [dropping],
+    [a, c].map((event) => ({ event, sinks: ['d'] })),
+    {
+      onDropped: async (sink, drops) => {
+        for (const d of drops) kept.push(`${sink.name}:${d.event.key}:${d.reason}`);
+      },
+      onSettled: (_sink, keys) => {
+        settledKeys.push(...keys);
+      },
+    },
+  );
+  assert.deepEqual(kept, [`d:${c.key}:over 250000 bytes`]);
+  assert.deepEqual(settledKeys.sort(), [a.key, c.key].sort());
+  assert.deepEqual(outcome.dropped, [{ sink: 'd', key: c.key, reason: 'over 250000 bytes' }]);
+
+  const unkept = await deliver([dropping], [{ event: c, sinks: ['d'] }], {
+    onDropped: () => Promise.reject(new Error('ENOSPC no space left on device')),
+  });
+  assert.deepEqual(unkept.settled, []);
+  assert.deepEqual(unkept.dropped, []);
+  assert.deepEqual(unkept.remaining.get(c.key), ['d']);
+  assert.match(unkept.failed[0]?.reason ?? '', /dead-letter file could not keep it: ENOSPC/);
+});

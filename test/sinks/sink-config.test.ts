@@ -120,6 +120,15 @@ describe('sink configuration', () => {
       /not https/,
     );
     rejects({ type: 'splunk-hec', tokenEnv: 'HEC_TOKEN' }, 'sinks[0].url', /is missing/);
+    // Elasticsearch would refuse every document of these names, one by one, inside a 200.
+    for (const [index, why] of [
+      ['Logs-Mail', /must be lowercase/],
+      ['logs mail', /must not contain " "/],
+      ['_mail', /must not start with/],
+      ['..', /must not be \. or \.\./],
+      ['a'.repeat(256), /at most 255 bytes/],
+    ] as const)
+      rejects({ type: 'elasticsearch', url: 'https://es:9200', index }, 'sinks[0].index', why);
     rejects(
       { type: 'splunk-hec', url: 'https://s:8088', tokenEnv: 'HEC_TOKEN', eventFormat: 'xml' },
       'sinks[0].eventFormat',

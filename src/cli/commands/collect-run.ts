@@ -104,6 +104,7 @@ function reportCycle(context: CommandContext, report: CycleReport, names: Map<st
     context.stderr.write(
       `collect: ${names.get(t.tenant) ?? t.tenant} ${t.ok ? 'ok' : resultOf(t).toUpperCase()}: ${t.rows} rows read, ${t.events.new} new, ` +
         `${t.events.statusChanged} status changes, ${t.requests} requests, lag ${formatLag(t.lagMs)}` +
+        (droppedCount(t) > 0 ? `, ${describeDrops(t)}` : '') +
         (t.error ? `; ${t.error}` : '') +
         '\n',
     );
@@ -125,6 +126,7 @@ function cycleOutput(
       { key: 'rows', header: 'Rows read', align: 'right' },
       { key: 'new', header: 'New', align: 'right' },
       { key: 'changed', header: 'Status changes', align: 'right' },
+      { key: 'dropped', header: 'Dropped', align: 'right' },
       { key: 'lag', header: 'Lag' },
       { key: 'error', header: 'Error' },
     ],
@@ -136,13 +138,16 @@ function cycleOutput(
       rows: t.rows,
       new: t.events.new,
       changed: t.events.statusChanged,
+      dropped: droppedCount(t),
       lag: formatLag(t.lagMs),
       error: t.error ?? '',
     })),
   };
   const held = report.tenants.filter((t) => t.heldBy).length;
   const failed = report.tenants.filter((t) => !t.ok).length - held;
-  const notes: string[] = [];
+  const notes: string[] = report.tenants
+    .filter((t) => droppedCount(t) > 0)
+    .map((t) => `${names.get(t.tenant) ?? t.tenant}: ${describeDrops(t)}.`);
   if (failed > 0)
     notes.push(`${failed} tenant(s) failed: their windows are read again by the next run; nothing is skipped.`);
   if (held > 0)
@@ -156,6 +161,18 @@ function cycleOutput(
     tables: [table],
     notes,
   };
+}
+
+function droppedCount(t: TenantCycleReport): number {
+  return Object.values(t.dropped).reduce((sum, n) => sum + n, 0);
+}
+
+/** "3 dropped (sekoia: too_large 2, invalid_row 1), kept in FILE": every drop by reason, and where it went. */
+function describeDrops(t: TenantCycleReport): string {
+  const reasons = Object.entries(t.dropped)
+    .map(([reason, n]) => `${reason} ${n}`)
+    .join(', ');
+  return `${droppedCount(t)} dropped (${reasons})` + (t.deadLetter ? `, kept in ${t.deadLetter}` : '');
 }
 
 function resultOf(t: TenantCycleReport): string {

@@ -24,6 +24,8 @@ export interface ElasticsearchServer {
   /** Stored documents by index, then _id. */
   indices: Map<string, Map<string, unknown>>;
   templates: Map<string, Record<string, unknown>>;
+  /** Ingest pipelines by id (PUT/GET _ingest/pipeline/{id}); a bulk naming another one fails every item. */
+  pipelines: Map<string, Record<string, unknown>>;
   /** Per _id, faults consumed one per bulk item occurrence (e.g. three 429s then success). */
   itemFaults: Map<string, ItemFault[]>;
   url: string;
@@ -37,6 +39,7 @@ export async function startElasticsearchServer(
   const indices = new Map<string, Map<string, unknown>>();
   const templates = new Map<string, Record<string, unknown>>();
   const itemFaults = new Map<string, ItemFault[]>();
+  const pipelines = new Map<string, Record<string, unknown>>();
 
   const authorized = (request: RecordedRequest): boolean => {
     const auth = options.auth;
@@ -55,6 +58,7 @@ export async function startElasticsearchServer(
         },
         status: 400,
       });
+    const pipeline = new URLSearchParams(request.path.split('?')[1] ?? '').get('pipeline');
     const lines = request.body.split('\n').filter((l) => l !== '');
     const items: Record<string, unknown>[] = [];
     for (let i = 0; i < lines.length; i += 2) {
@@ -69,6 +73,15 @@ export async function startElasticsearchServer(
       const fault = itemFaults.get(_id)?.shift();
       if (fault) {
         result(fault.status, { type: fault.type, reason: fault.reason ?? fault.type });
+        continue;
+      }
+      // Both refusals are per item inside a 200, as Elasticsearch answers them (the request itself is valid).
+      if (pipeline !== null && !pipelines.has(pipeline)) {
+        result(400, { type: 'illegal_argument_exception', reason: `pipeline with id [${pipeline}] does not exist` });
+        continue;
+      }
+      if (_index !== _index.toLowerCase()) {
+        result(400, { type: 'invalid_index_name_exception', reason: `Invalid index name [${_index}], must be lowercase` });
         continue;
       }
       const index = indices.get(_index) ?? new Map<string, unknown>();
@@ -130,6 +143,16 @@ export async function startElasticsearchServer(
     if (request.method === 'GET' && path === '/_cluster/health')
       return json(200, { cluster_name: 'test-cluster', status: 'green' });
     if (request.method === 'POST' && path === '/_bulk') return bulk(request);
+    const pipelineId = /^\/_ingest\/pipeline\/([^/]+)$/.exec(path)?.[1];
+    if (pipelineId !== undefined) {
+      const id = decodeURIComponent(pipelineId);
+      if (request.method === 'PUT') {
+        pipelines.set(id, JSON.parse(request.body) as Record<string, unknown>);
+        return json(200, { acknowledged: true });
+      }
+      const found = pipelines.get(id);
+      if (request.method === 'GET') return found ? json(200, { [id]: found }) : json(404, {});
+    }
     const template = /^\/_index_template\/([^/]+)$/.exec(path);
     if (request.method === 'PUT' && template?.[1]) {
       templates.set(decodeURIComponent(template[1]), JSON.parse(request.body) as Record<string, unknown>);
@@ -145,6 +168,7 @@ export async function startElasticsearchServer(
     server,
     indices,
     templates,
+    pipelines,
     itemFaults,
     url: server.url,
     count: () => [...indices.values()].reduce((n, index) => n + index.size, 0),
