@@ -3,6 +3,7 @@
 import { visibleControls, visibleControlsKeepingLines } from './text-safety.ts';
 import { writeFileSync } from 'node:fs';
 import { usageError } from './errors.ts';
+import { safeJsonStringify } from '../core/safe-json.ts';
 
 export const OUTPUT_FORMATS = ['table', 'json', 'csv', 'md', 'html'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -168,7 +169,7 @@ ${notes}
 export function render(output: CommandOutput, format: OutputFormat, style: Style): string {
   switch (format) {
     case 'json':
-      return `${JSON.stringify(output.data, null, 2)}\n`;
+      return `${safeJsonStringify(output.data, 2)}\n`;
     case 'csv':
       // CSV holds one table; a command with several puts its main one first.
       return output.tables[0] ? renderCsv(output.tables[0]) : '';

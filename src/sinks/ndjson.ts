@@ -3,6 +3,7 @@
 // fragment off, so that every line of the file is one whole document.
 
 import { type FileHandle, open } from 'node:fs/promises';
+import { safeJsonStringify } from '../core/safe-json.ts';
 import type { Writable } from 'node:stream';
 import {
   ackAll,
@@ -55,7 +56,7 @@ export class NdjsonSink implements Sink {
     if (this.#closed) {
       ack = failAll(batch, 'the NDJSON sink is closed', false);
     } else {
-      const data = Buffer.from(batch.map((e) => JSON.stringify(e.ecs) + '\n').join(''), 'utf8');
+      const data = Buffer.from(batch.map((e) => safeJsonStringify(e.ecs) + '\n').join(''), 'utf8');
       try {
         if ('stream' in this.#target) await writeToStream(this.#target.stream, data);
         else {

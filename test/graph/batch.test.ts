@@ -326,6 +326,32 @@ test('a failed $batch POST fails every item with that error', async () => {
   }
 });
 
+test('a $batch 200 without responses, or with unusable entries, fails every GET after its retries (never ok)', async () => {
+  for (const body of [{}, { responses: [{}] }, { responses: 'x' }, { error: { code: 'InternalServerError' } }]) {
+    const server = await startTestServer(() => ({ status: 200, body }));
+    try {
+      const items: BatchItem[] = [
+        { method: 'GET', url: '/users/a/messages' },
+        { method: 'GET', url: '/users/b/messages' },
+      ];
+      const results = await collectAll(batch(server.send, items, { policy: FAST_POLICY }));
+      assert.equal(results.length, 2, JSON.stringify(body));
+      for (const result of results) {
+        assert.ok(!result.ok, JSON.stringify(body));
+        assert.equal(result.error.code, 'InvalidResponse');
+      }
+      const tries = server.requests.flatMap((r) =>
+        (r.body as { requests: { url: string }[] }).requests.map((i) => i.url),
+      );
+      for (const url of ['/users/a/messages', '/users/b/messages']) {
+        assert.equal(tries.filter((u) => u === url).length, FAST_POLICY.maxAttempts, `${url}: retried, then given up`);
+      }
+    } finally {
+      await server.close();
+    }
+  }
+});
+
 test('aborting stops the run and rejects the iteration with the reason', async () => {
   const server = await startTestServer(
     batchRoute(async (item) => {

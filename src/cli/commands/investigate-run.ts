@@ -2,7 +2,7 @@
 // runs one investigation per tenant (a tenant that cannot sign in is reported, not fatal), records each run in
 // the store and hands the result to the output layer.
 import { investigationOutput, type TenantInvestigation } from '../../cli/reports/investigation.ts';
-import { TokenError } from '../../graph/errors.ts';
+import { GraphError, isAuthError, TokenError } from '../../graph/errors.ts';
 import { createLogger } from '../../graph/logger.ts';
 import { investigationToEcs } from '../../investigate/ecs.ts';
 import { MessageIdError, readMessageIds } from '../../investigate/message-id.ts';
@@ -264,6 +264,22 @@ function asCliError(error: unknown): unknown {
     );
   }
   if (error instanceof WindowError) return usageError(error.message, 'fix --since/--until');
+  // Anything else Graph refused or garbled before any mailbox could be searched (the directory listing): the
+  // run has no answer at all, which is a partial result with Graph's words, not a crash.
+  if (error instanceof GraphError) {
+    const id = error.requestId === undefined ? '' : ` (request-id ${error.requestId})`;
+    if (isAuthError(error))
+      return new CliError(
+        `the directory cannot be read: ${error.message}${id}`,
+        EXIT.permission,
+        'grant the application permission User.Read.All with admin consent, or name mailboxes with --mailbox',
+      );
+    return new CliError(
+      `Graph did not answer the investigation usably: ${error.message}${id}`,
+      EXIT.partial,
+      'nothing was searched; run it again, and `mailtrace doctor` if it keeps failing',
+    );
+  }
   return error;
 }
 
