@@ -1,10 +1,14 @@
 // NDJSON sink: one ECS document per line, appended to a file (fsync on flush) or written to a stream (stdout).
-// A process killed mid-write can leave half a line at the end of the file; opening the file again cuts that
-// fragment off, so that every line of the file is one whole document.
+// Every line of the file is one whole document, delivered once:
+//   - a process killed mid-write can leave half a line at the end; opening the file again cuts that fragment off;
+//   - a write that fails part-way (ENOSPC, EDQUOT, EIO) is rolled back: the file is truncated to where the batch
+//     began before the batch is answered failed, so its retry does not leave the lines it did write twice, and a
+//     half line never sits in front of the next batch. If the truncate fails too (the disk is still full, say),
+//     nothing more is appended until a later write manages to repair the file.
 
 import { type FileHandle, open } from 'node:fs/promises';
-import { safeJsonStringify } from '../core/safe-json.ts';
 import type { Writable } from 'node:stream';
+import { safeJsonStringify } from '../core/safe-json.ts';
 import {
   ackAll,
   failAll,
@@ -21,6 +25,8 @@ export type NdjsonTarget = { path: string } | { stream: Writable };
 export interface NdjsonSinkOptions {
   /** Default 'ndjson'. */
   name?: string;
+  /** Opens the file (tests inject failing writes and truncates); default fs/promises `open`. */
+  openFile?: (path: string, flags: string) => Promise<FileHandle>;
 }
 
 /** Error codes after which the same write may succeed later (space freed, quota raised). */
@@ -38,10 +44,14 @@ export class NdjsonSink implements Sink {
   #lastError: string | undefined;
   /** Why the last batch was refused by WriteOptions.assertOwner. */
   #ownerError: string | undefined;
+  readonly #openFile: (path: string, flags: string) => Promise<FileHandle>;
+  /** Where a failed batch began, while the bytes it did write could not be cut off yet. */
+  #unrepairedFrom: number | undefined;
 
   constructor(target: NdjsonTarget, options: NdjsonSinkOptions = {}) {
     this.#target = target;
     this.name = options.name ?? 'ndjson';
+    this.#openFile = options.openFile ?? open;
   }
 
   write(batch: readonly SinkEvent[], options: WriteOptions = {}): Promise<SinkAck> {
@@ -63,7 +73,7 @@ export class NdjsonSink implements Sink {
           const file = await this.#handle();
           // Last moment before the bytes are committed to the file (a batch may have queued behind a slow one).
           if (!this.#stillOwner(options)) return this.#refuse(batch);
-          await writeAll(file, data);
+          await this.#appendWhole(file, data);
         }
         this.#lastError = undefined;
         ack = ackAll(batch);
@@ -75,6 +85,25 @@ export class NdjsonSink implements Sink {
     }
     this.metrics.record(batch, ack);
     return ack;
+  }
+
+  /** Appends `data`, or leaves the file as it was before the call (see the file comment). */
+  async #appendWhole(file: FileHandle, data: Buffer): Promise<void> {
+    if (this.#unrepairedFrom !== undefined) {
+      await file.truncate(this.#unrepairedFrom); // still failing: refuse the batch rather than append after debris
+      this.#unrepairedFrom = undefined;
+    }
+    const start = (await file.stat()).size;
+    try {
+      await writeAll(file, data);
+    } catch (error) {
+      try {
+        await file.truncate(start);
+      } catch {
+        this.#unrepairedFrom = start;
+      }
+      throw error;
+    }
   }
 
   #stillOwner(options: WriteOptions): boolean {
@@ -122,6 +151,13 @@ export class NdjsonSink implements Sink {
     } catch (error) {
       return { ok: false, detail: `cannot open ${this.#target.path}: ${describeError(error)}` };
     }
+    if (this.#unrepairedFrom !== undefined) {
+      return {
+        ok: false,
+        detail: `a failed write left a partial batch after byte ${this.#unrepairedFrom} that could not be cut off yet ` +
+          `(${this.#lastError ?? 'unknown error'}); nothing is appended until it is`,
+      };
+    }
     if (this.#lastError !== undefined) return { ok: false, detail: `last write failed: ${this.#lastError}` };
     return { ok: true, detail: `appending to ${this.#target.path}` };
   }
@@ -130,7 +166,7 @@ export class NdjsonSink implements Sink {
     if (this.#file) return Promise.resolve(this.#file);
     if (!('path' in this.#target)) throw new Error('unreachable: stream target has no file');
     const path = this.#target.path;
-    this.#opening ??= openForAppend(path).then(
+    this.#opening ??= openForAppend(path, this.#openFile).then(
       (file) => {
         this.#file = file;
         this.#opening = undefined;
@@ -146,8 +182,11 @@ export class NdjsonSink implements Sink {
 }
 
 /** Opens `path` for appending after cutting off a trailing partial line left by a crash. */
-async function openForAppend(path: string): Promise<FileHandle> {
-  const file = await open(path, 'a+');
+async function openForAppend(
+  path: string,
+  openFile: (path: string, flags: string) => Promise<FileHandle>,
+): Promise<FileHandle> {
+  const file = await openFile(path, 'a+');
   try {
     const { size } = await file.stat();
     if (size > 0) {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -76,4 +77,85 @@ test('a closed sink refuses writes', async () => {
   const ack = await sink.write([event('f')]);
   assert.equal(ack.failed[0]?.reason, 'the NDJSON sink is closed');
   assert.equal((await sink.healthcheck()).ok, false);
+});
+
+/**
+ * A real file on a disk that fills up: writes go through until `room` bytes are used, as a short write, then fail
+ * with ENOSPC; truncate fails with EIO while `truncateFails` is set.
+ */
+function fillingDisk(room: number) {
+  const disk = { room, truncateFails: false, truncates: 0 };
+  const openFile = async (path: string, flags: string): Promise<FileHandle> => {
+    const real = await open(path, flags);
+    return new Proxy(real, {
+      get(target, property, receiver) {
+        if (property === 'write') {
+          return async (buffer: Buffer, offset: number, length: number) => {
+            if (disk.room <= 0) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+            const n = Math.min(length, disk.room);
+            disk.room -= n;
+            return target.write(buffer, offset, n);
+          };
+        }
+        if (property === 'truncate') {
+          return async (len: number) => {
+            disk.truncates++;
+            if (disk.truncateFails) throw Object.assign(new Error('i/o error'), { code: 'EIO' });
+            return target.truncate(len);
+          };
+        }
+        const value: unknown = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+  };
+  return { disk, openFile };
+}
+
+function localIds(path: string): string[] {
+  const text = readFileSync(path, 'utf8');
+  assert.ok(text === '' || text.endsWith('\n'), 'the file ends with a whole line');
+  return text === '' ? [] : text.trimEnd().split('\n').map((l) => (JSON.parse(l) as { email: { local_id: string } }).email.local_id);
+}
+
+test('disk full mid-batch: the partial batch is cut off before the failure is answered; the retry writes it once', async () => {
+  const path = join(dir, 'full.ndjson');
+  const { disk, openFile } = fillingDisk(Number.POSITIVE_INFINITY);
+  const sink = new NdjsonSink({ path }, { openFile });
+  assert.equal((await sink.write([event('a1'), event('a2')])).acknowledged.length, 2);
+  const before = readFileSync(path).length;
+  disk.room = 300; // a line is larger than this: the second batch is cut in its first lines
+  const second = [event('b1'), event('b2'), event('b3')];
+  const failed = await sink.write(second);
+  assert.deepEqual(failed.failed.map((f) => [f.key, f.retryable]), second.map((e) => [e.key, true]));
+  assert.equal(readFileSync(path).length, before, 'nothing of the failed batch is left in the file');
+  assert.deepEqual(localIds(path), ['a1', 'a2']);
+  disk.room = Number.POSITIVE_INFINITY; // space freed while the daemon keeps running
+  assert.equal((await sink.write(second)).acknowledged.length, 3);
+  await sink.close();
+  assert.deepEqual(localIds(path), ['a1', 'a2', 'b1', 'b2', 'b3'], 'no duplicate and no corrupt line');
+});
+
+test('disk full and the rollback fails too: nothing more is appended until the file is repaired', async () => {
+  const path = join(dir, 'full-stuck.ndjson');
+  const { disk, openFile } = fillingDisk(Number.POSITIVE_INFINITY);
+  const sink = new NdjsonSink({ path }, { openFile });
+  await sink.write([event('a1')]);
+  disk.room = 100;
+  disk.truncateFails = true;
+  assert.equal((await sink.write([event('b1'), event('b2')])).failed.length, 2);
+  const health = await sink.healthcheck();
+  assert.equal(health.ok, false);
+  assert.match(health.detail, /partial batch .* could not be cut off/);
+  disk.room = Number.POSITIVE_INFINITY; // space is back, but the debris is still there and cannot be cut off
+  const refused = await sink.write([event('c1')]);
+  assert.equal(refused.failed.length, 1);
+  assert.match(refused.failed[0]!.reason, /EIO/, 'the batch is refused with the reason the file could not be repaired');
+  assert.doesNotMatch(readFileSync(path, 'utf8'), /"c1"/, 'nothing appended after the debris');
+  disk.truncateFails = false;
+  assert.equal((await sink.write([event('b1'), event('b2')])).acknowledged.length, 2);
+  assert.equal((await sink.write([event('c1')])).acknowledged.length, 1);
+  assert.deepEqual(await sink.healthcheck(), { ok: true, detail: `appending to ${path}` });
+  await sink.close();
+  assert.deepEqual(localIds(path), ['a1', 'b1', 'b2', 'c1']);
 });
